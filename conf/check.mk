@@ -1,0 +1,47 @@
+# Checks the QEMU variables before anything runs: a wrong value stops make
+# with one line that names the variable and what it accepts.
+
+is_number = $(shell echo '$(1)' | grep -Ex '[1-9][0-9]*')
+num_gt = $(shell test '$(1)' -gt '$(2)' && echo yes)
+
+ifeq ($(call is_number,$(CPUS)),)
+$(error CPUS=$(CPUS) is not valid: CPUS takes a number of CPUs from 1 to 255 (up to 288 with KVM=1), e.g. CPUS=4)
+endif
+ifeq ($(call num_gt,$(CPUS),288),yes)
+$(error CPUS=$(CPUS) is too many: QEMU's q35 machine allows at most 288 CPUs)
+endif
+ifeq ($(call num_gt,$(CPUS),255)$(KVM),yes0)
+$(error CPUS=$(CPUS) needs KVM=1: under TCG, q35 allows at most 255 CPUs)
+endif
+
+ifeq ($(shell echo '$(MEM)' | grep -Ex '[1-9][0-9]*[MG]?'),)
+$(error MEM=$(MEM) is not valid: MEM takes a size like 64M, 512M or 6G)
+endif
+MEM_MIB := $(shell echo '$(MEM)' | awk '/G$$/ { print $$0 * 1024; next } { print $$0 + 0 }')
+ifeq ($(call num_gt,32,$(MEM_MIB)),yes)
+$(error MEM=$(MEM) is too small: the kernel needs at least MEM=32M)
+endif
+
+ifeq ($(filter $(KVM),0 1),)
+$(error KVM=$(KVM) is not valid: KVM takes 0 (TCG emulation) or 1 (hardware, /dev/kvm))
+endif
+ifeq ($(KVM),1)
+ifeq ($(shell test -r /dev/kvm -a -w /dev/kvm && echo ok),)
+$(error KVM=1 needs read-write access to /dev/kvm, which $(if $(wildcard /dev/kvm),you do not have (add yourself to the kvm group),this machine does not have); use KVM=0)
+endif
+endif
+
+ifeq ($(filter $(X2APIC),default on off),)
+$(error X2APIC=$(X2APIC) is not valid: X2APIC takes default, on or off)
+endif
+ifeq ($(X2APIC)$(KVM),on0)
+$(warning X2APIC=on under TCG: QEMU 7.2's TCG cannot emulate x2APIC, so the CPU will not offer it and the kernel stays in xAPIC mode; use KVM=1 to see x2APIC)
+endif
+
+ifeq ($(filter $(BOOT),grub direct),)
+$(error BOOT=$(BOOT) is not valid: BOOT takes grub (GRUB ISO, multiboot2) or direct (qemu -kernel, PVH))
+endif
+
+ifneq ($(findstring ',$(KARGS))$(findstring ",$(KARGS)),)
+$(error KARGS must not contain quotes: give key=value words, e.g. KARGS="apic=xapic smpboot=parallel")
+endif

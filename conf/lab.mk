@@ -1,0 +1,3 @@
+# Which lab this tree is (used by `make handout` and `make handin`).
+LAB ?= 4
+LABSETUP ?= ./

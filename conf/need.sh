@@ -1,0 +1,68 @@
+#!/bin/sh
+# need.sh GROUP...: makes sure the Debian packages a build step needs are
+# installed. As root (or with password-less sudo) it installs what is
+# missing; otherwise it stops and prints the exact apt-get line to run.
+#   build: compiler and binutils     qemu: QEMU and its firmware
+#   iso:   GRUB and grub-mkrescue    test: pytest and plugins   gdb: gdb
+set -u
+
+missing=""
+add() { case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || add "$2"; }
+need_file() { [ -e "$1" ] || add "$2"; }
+need_py() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1 || add "$2"; }
+
+for group in "$@"; do
+	case "$group" in
+	build)
+		need_cmd g++ g++
+		need_cmd gcc gcc
+		need_cmd ld binutils
+		need_cmd awk mawk ;;
+	qemu)
+		need_cmd qemu-system-x86_64 qemu-system-x86
+		need_file /usr/share/qemu/qboot.rom qemu-system-data
+		need_file /usr/share/seabios/bios-256k.bin seabios ;;
+	iso)
+		need_cmd grub-mkrescue grub-common
+		need_file /usr/lib/grub/i386-pc/multiboot2.mod grub-pc-bin
+		need_cmd xorriso xorriso
+		need_cmd mformat mtools ;;
+	test)
+		need_cmd /usr/bin/python3 python3
+		need_py pytest python3-pytest
+		need_py xdist python3-pytest-xdist
+		need_py pytest_timeout python3-pytest-timeout ;;
+	gdb)
+		need_cmd gdb gdb ;;
+	*)
+		echo "need.sh: unknown group '$group'" >&2
+		exit 2 ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+missing=${missing# }
+line="apt-get install -y --no-install-recommends $missing"
+if [ "$(id -u)" = 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo="sudo"
+else
+	echo "smpjos: these Debian packages are missing: $missing" >&2
+	echo "smpjos: install them with:  sudo apt-get update && sudo $line" >&2
+	exit 1
+fi
+
+echo "smpjos: installing missing Debian packages: $missing" >&2
+apt_get() {
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get -q -o DPkg::Lock::Timeout=300 "$@" >&2
+}
+# A fresh machine may have no package lists yet: update and retry once.
+if ! apt_get install -y --no-install-recommends $missing; then
+	apt_get update && apt_get install -y --no-install-recommends $missing || {
+		echo "smpjos: could not install $missing; run:  ${sudo:+sudo }apt-get update && ${sudo:+sudo }$line" >&2
+		exit 1
+	}
+fi

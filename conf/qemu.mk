@@ -1,0 +1,24 @@
+# Defaults for the QEMU variables. Give another value on the make command
+# line (make qemu CPUS=8 KVM=1), or change it here for a whole course.
+# (Comments sit on their own lines: make would keep the blanks before a
+# trailing comment in the value.)
+
+# Virtual CPUs: 1..255 under TCG, up to 288 with KVM=1.
+CPUS ?= 4
+# Guest RAM, as QEMU's -m takes it: 64M, 512M, 3G, 6G ...
+MEM ?= 256M
+# 1: hardware virtualization through /dev/kvm.
+KVM ?= 0
+# on|off: whether the virtual CPU offers x2APIC; default: the CPU model's choice.
+X2APIC ?= default
+# grub: a GRUB ISO (multiboot2); direct: qemu -kernel through the PVH note.
+BOOT ?= grub
+# Extra kernel command line, e.g. KARGS="apic=xapic smpboot=parallel".
+KARGS ?=
+# Extra -smp topology, e.g. SMPOPTS=sockets=2,cores=3 or SMPOPTS=maxcpus=4.
+SMPOPTS ?=
+
+# CPU models. Under KVM on a nested host, -cpu host/max abort ("failed to set
+# MSR 0x10a"); qemu64 starts everywhere and, under KVM, offers x2APIC.
+TCG_CPU ?= qemu64
+KVM_CPU ?= qemu64

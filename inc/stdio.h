@@ -1,0 +1,23 @@
+// Formatted output shared by kernel and user code.
+#pragma once
+
+#include <inc/stdarg.h>
+#include <inc/types.h>
+
+// lib/printfmt.cc
+void printfmt(void (*putch)(int, void *), void *putdat, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap);
+int snprintf(char *str, int size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vsnprintf(char *str, int size, const char *fmt, va_list ap);
+
+// Provided by the kernel (kern/printf.cc) or the user runtime.
+void cputchar(int c);
+int getchar(void);
+int iscons(int fd);
+int cprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vcprintf(const char *fmt, va_list ap);
+
+// lib/readline.cc
+char *readline(const char *prompt);

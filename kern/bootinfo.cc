@@ -1,0 +1,252 @@
+// Parsers for the multiboot2 information structure and the PVH start_info.
+// Every length and offset is checked against what the loader said it gave;
+// nothing here trusts a field before checking it.
+
+#include <inc/stdio.h>
+#include <inc/string.h>
+#include <kern/bootinfo.h>
+
+namespace {
+
+// Multiboot2 tag types (multiboot2 specification, 3.6).
+enum : uint32_t {
+	MB2_TAG_END = 0,
+	MB2_TAG_CMDLINE = 1,
+	MB2_TAG_MMAP = 6,
+	MB2_TAG_ACPI_OLD = 14,
+	MB2_TAG_ACPI_NEW = 15,
+};
+
+struct Mb2Tag {
+	uint32_t type;
+	uint32_t size;
+};
+
+struct Mb2MmapEntry {
+	uint64_t base_addr;
+	uint64_t length;
+	uint32_t type;
+	uint32_t reserved;
+};
+
+// Xen's hvm_start_info, version 1 (xen/include/public/arch-x86/hvm/start_info.h).
+struct PvhStartInfo {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr;
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+static_assert(sizeof(PvhStartInfo) == 56);
+
+struct PvhMemmapEntry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+	uint32_t reserved;
+};
+
+constexpr uint64_t kMaxMb2Size = 1 << 20;
+
+bool
+fail(BootInfo *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+bool
+fail(BootInfo *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->error, sizeof(out->error), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void
+add_region(BootInfo *out, uint64_t base, uint64_t len, uint32_t type)
+{
+	if (len == 0)
+		return;
+	if (out->nmmap == static_cast<int>(ARRAY_SIZE(out->mmap))) {
+		out->mmap_truncated = true;
+		return;
+	}
+	out->mmap[out->nmmap++] = MemRegion{base, len, type};
+}
+
+void
+add_reserved(BootInfo *out, uint64_t base, uint64_t len)
+{
+	if (out->nreserved < static_cast<int>(ARRAY_SIZE(out->reserved)))
+		out->reserved[out->nreserved++] = PhysRange{base, len};
+}
+
+void
+set_cmdline(BootInfo *out, const char *s, size_t len)
+{
+	size_t n = len < sizeof(out->cmdline) - 1 ? len : sizeof(out->cmdline) - 1;
+	out->cmdline_truncated = n < len;
+	memcpy(out->cmdline, s, n);
+	out->cmdline[n] = '\0';
+}
+
+bool
+parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
+{
+	out->protocol = BootProtocol::Multiboot2;
+	if (info_pa % 8 != 0)
+		return fail(out, "multiboot2 info at %#lx is not 8-byte aligned", info_pa);
+	auto *head = static_cast<const uint32_t *>(mem.map(mem.ctx, info_pa, 8));
+	if (head == nullptr)
+		return fail(out, "multiboot2 info at %#lx is not readable", info_pa);
+	uint32_t total = head[0];
+	if (total < 16 || total > kMaxMb2Size)
+		return fail(out, "multiboot2 info total_size %u is out of range", total);
+	auto *base = static_cast<const uint8_t *>(mem.map(mem.ctx, info_pa, total));
+	if (base == nullptr)
+		return fail(out, "multiboot2 info [%#lx, +%u) is not readable", info_pa, total);
+	add_reserved(out, info_pa, total);
+
+	bool have_mmap = false, have_new_rsdp = false;
+	for (uint32_t off = 8;;) {
+		if (off > total - 8)
+			return fail(out, "multiboot2 info: no end tag within %u bytes", total);
+		Mb2Tag tag;
+		memcpy(&tag, base + off, sizeof(tag));
+		if (tag.size < 8 || tag.size > total - off)
+			return fail(out, "multiboot2 tag %u at offset %u has size %u, past the "
+				    "end of the info (%u bytes)", tag.type, off, tag.size, total);
+		const uint8_t *body = base + off + 8;
+		uint32_t body_len = tag.size - 8;
+
+		switch (tag.type) {
+		case MB2_TAG_END:
+			if (!have_mmap)
+				return fail(out, "multiboot2 info has no memory map (tag 6)");
+			return true;
+		case MB2_TAG_CMDLINE:
+			set_cmdline(out, reinterpret_cast<const char *>(body),
+				    strnlen(reinterpret_cast<const char *>(body), body_len));
+			break;
+		case MB2_TAG_MMAP: {
+			if (body_len < 8)
+				return fail(out, "multiboot2 memory map tag is truncated");
+			uint32_t entry_size, entry_version;
+			memcpy(&entry_size, body, 4);
+			memcpy(&entry_version, body + 4, 4);
+			if (entry_size < sizeof(Mb2MmapEntry) || entry_size % 8 != 0)
+				return fail(out, "multiboot2 memory map entry size %u is invalid",
+					    entry_size);
+			for (uint32_t e = 8; e + entry_size <= body_len; e += entry_size) {
+				Mb2MmapEntry ent;
+				memcpy(&ent, body + e, sizeof(ent));
+				add_region(out, ent.base_addr, ent.length, ent.type);
+			}
+			have_mmap = true;
+			break;
+		}
+		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_ACPI_NEW:
+			// The tag holds a copy of the RSDP; the newer one wins.
+			if (tag.type == MB2_TAG_ACPI_NEW || !have_new_rsdp) {
+				uint32_t n = body_len < sizeof(out->rsdp) ? body_len : sizeof(out->rsdp);
+				memcpy(out->rsdp, body, n);
+				out->rsdp_len = n;
+				have_new_rsdp = tag.type == MB2_TAG_ACPI_NEW;
+			}
+			break;
+		default:
+			break;		// tags we do not need
+		}
+		off += (tag.size + 7) & ~7U;
+	}
+}
+
+bool
+parse_pvh(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
+{
+	out->protocol = BootProtocol::Pvh;
+	auto *si = static_cast<const PvhStartInfo *>(mem.map(mem.ctx, info_pa, sizeof(PvhStartInfo)));
+	if (si == nullptr)
+		return fail(out, "PVH start_info at %#lx is not readable", info_pa);
+	if (si->magic != PVH_START_MAGIC)
+		return fail(out, "PVH start_info magic is %#x, expected %#x", si->magic,
+			    PVH_START_MAGIC);
+	if (si->version < 1)
+		return fail(out, "PVH start_info version %u has no memory map (need 1)",
+			    si->version);
+	add_reserved(out, info_pa, sizeof(PvhStartInfo));
+
+	if (si->cmdline_paddr != 0) {
+		size_t len = 0;
+		const char *c;
+		while ((c = static_cast<const char *>(mem.map(mem.ctx, si->cmdline_paddr + len, 1))) &&
+		       *c != '\0' && len < sizeof(out->cmdline))
+			len++;
+		if (c == nullptr)
+			return fail(out, "PVH command line at %#lx is not readable",
+				    si->cmdline_paddr);
+		set_cmdline(out, static_cast<const char *>(mem.map(mem.ctx, si->cmdline_paddr, len + 1)), len);
+		if (*c != '\0')
+			out->cmdline_truncated = true;
+		add_reserved(out, si->cmdline_paddr, len + 1);
+	}
+
+	uint64_t mmap_bytes = static_cast<uint64_t>(si->memmap_entries) * sizeof(PvhMemmapEntry);
+	if (si->memmap_entries == 0 || si->memmap_paddr == 0)
+		return fail(out, "PVH start_info has no memory map");
+	auto *ents = static_cast<const PvhMemmapEntry *>(mem.map(mem.ctx, si->memmap_paddr, mmap_bytes));
+	if (ents == nullptr)
+		return fail(out, "PVH memory map [%#lx, +%lu) is not readable", si->memmap_paddr,
+			    mmap_bytes);
+	for (uint32_t i = 0; i < si->memmap_entries; i++)
+		add_region(out, ents[i].addr, ents[i].size, ents[i].type);
+	add_reserved(out, si->memmap_paddr, mmap_bytes);
+
+	if (si->rsdp_paddr != 0) {
+		auto *r = static_cast<const uint8_t *>(mem.map(mem.ctx, si->rsdp_paddr, 20));
+		if (r != nullptr) {
+			// ACPI 2.0+ RSDPs (revision >= 2) are 36 bytes long.
+			uint32_t n = r[15] >= 2 ? 36 : 20;
+			if (n == 36)
+				r = static_cast<const uint8_t *>(mem.map(mem.ctx, si->rsdp_paddr, 36));
+			if (r != nullptr) {
+				memcpy(out->rsdp, r, n);
+				out->rsdp_len = n;
+				out->rsdp_pa = si->rsdp_paddr;
+			}
+		}
+	}
+	return true;
+}
+
+} // namespace
+
+bool
+bootinfo_parse(uint32_t magic, uint64_t info_pa, const PhysMem &mem, BootInfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (magic == MB2_BOOTLOADER_MAGIC)
+		return parse_mb2(info_pa, mem, out);
+	if (magic == PVH_START_MAGIC)
+		return parse_pvh(info_pa, mem, out);
+	return fail(out, "unknown boot protocol (magic %#x): boot through GRUB's "
+		    "multiboot2 or QEMU -kernel (PVH)", magic);
+}
+
+const char *
+mem_type_name(uint32_t type)
+{
+	switch (type) {
+	case MEM_USABLE: return "usable";
+	case MEM_RESERVED: return "reserved";
+	case MEM_ACPI: return "ACPI data";
+	case MEM_NVS: return "ACPI NVS";
+	case MEM_BAD: return "bad";
+	default: return "unknown";
+	}
+}

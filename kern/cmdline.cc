@@ -1,0 +1,168 @@
+// Kernel command-line parsing. Pure: no kernel state, so the same code runs
+// in host tests.
+
+#include <inc/stdio.h>
+#include <inc/string.h>
+#include <kern/cmdline.h>
+
+namespace {
+
+// Index of word (of length len) in the '|'-separated list, or -1.
+int
+match_word(const char *word, size_t len, const char *list)
+{
+	int index = 0;
+	for (const char *p = list; *p; index++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? static_cast<size_t>(bar - p) : strlen(p);
+		if (n == len && strncmp(p, word, len) == 0)
+			return index;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+bool
+set_apic(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "auto|xapic|x2apic");
+	if (i >= 0)
+		a->apic = static_cast<ApicMode>(i);
+	return i >= 0;
+}
+
+bool
+set_smpboot(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "serial|parallel");
+	if (i >= 0)
+		a->smpboot = static_cast<SmpBoot>(i);
+	return i >= 0;
+}
+
+bool
+set_monitor(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "on|off");
+	if (i >= 0)
+		a->monitor = i == 0;
+	return i >= 0;
+}
+
+bool
+set_crash(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "none|pagefault|overflow|triplefault");
+	if (i >= 0)
+		a->crash = static_cast<Crash>(i);
+	return i >= 0;
+}
+
+bool
+set_crashcpu(KernelArgs *a, const char *v, size_t n)
+{
+	uint64_t cpu;
+	if (!parse_u64(v, n, &cpu) || cpu > UINT32_MAX)
+		return false;
+	a->crashcpu = static_cast<uint32_t>(cpu);
+	return true;
+}
+
+// A comma-separated list of program names: letters, digits, '_' and '-'.
+bool
+set_run(KernelArgs *a, const char *v, size_t n)
+{
+	if (n == 0 || n >= sizeof(a->run) || v[0] == ',' || v[n - 1] == ',')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+			  (c == ',' && v[i - 1] != ',');
+		if (!ok)
+			return false;
+	}
+	memcpy(a->run, v, n);
+	a->run[n] = '\0';
+	return true;
+}
+
+struct ArgSpec {
+	const char *key;
+	const char *accepted;		// shown when a value is malformed
+	const char *fallback;		// the default, shown with it
+	bool (*set)(KernelArgs *, const char *, size_t);
+};
+
+constexpr ArgSpec kArgs[] = {
+	{"apic", "auto|xapic|x2apic", "auto", set_apic},
+	{"smpboot", "serial|parallel", "serial", set_smpboot},
+	{"monitor", "on|off", "on", set_monitor},
+	{"crash", "none|pagefault|overflow|triplefault", "none", set_crash},
+	{"crashcpu", "a CPU number", "0", set_crashcpu},
+	{"run", "PROG[,PROG...]", "the built-in default", set_run},
+};
+
+void
+report(void (*diag)(void *, const char *), void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void
+report(void (*diag)(void *, const char *), void *ctx, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag(ctx, msg);
+}
+
+} // namespace
+
+int
+cmdline_parse(const char *cmdline, KernelArgs *args,
+	      void (*diag)(void *ctx, const char *msg), void *ctx)
+{
+	int problems = 0;
+	const char *p = cmdline;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		const char *word = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		int wlen = static_cast<int>(p - word);
+		const char *eq = static_cast<const char *>(memfind(word, '=', wlen));
+		int klen = static_cast<int>(eq - word);
+
+		const ArgSpec *spec = nullptr;
+		for (const ArgSpec &s : kArgs)
+			if (static_cast<int>(strlen(s.key)) == klen && strncmp(s.key, word, klen) == 0)
+				spec = &s;
+
+		problems++;
+		if (spec == nullptr) {
+			char known[128];
+			int len = 0;
+			for (const ArgSpec &s : kArgs)
+				len += snprintf(known + len, sizeof(known) - len, "%s%s",
+						len ? ", " : "", s.key);
+			report(diag, ctx, "unknown kernel argument '%.*s' ignored (known: %s)",
+			       wlen, word, known);
+		} else if (eq == word + wlen) {
+			report(diag, ctx, "kernel argument '%s' needs a value: %s=%s; using %s",
+			       spec->key, spec->key, spec->accepted, spec->fallback);
+		} else if (!spec->set(args, eq + 1, word + wlen - eq - 1)) {
+			report(diag, ctx, "kernel argument '%.*s' is not valid: expected %s=%s; "
+			       "using %s", wlen, word, spec->key, spec->accepted, spec->fallback);
+		} else {
+			problems--;
+		}
+	}
+	return problems;
+}

@@ -1,0 +1,28 @@
+// The kernel command line: space-separated key=value arguments.
+#pragma once
+
+#include <inc/types.h>
+
+enum class ApicMode { Auto, Xapic, X2apic };
+enum class SmpBoot { Serial, Parallel };
+// Deliberate faults, for graders and for showing students what the kernel
+// reports: crash=NAME (on the CPU given by crashcpu=N).
+enum class Crash { None, PageFault, Overflow, TripleFault };
+
+struct KernelArgs {
+	ApicMode apic = ApicMode::Auto;
+	SmpBoot smpboot = SmpBoot::Serial;
+	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
+	Crash crash = Crash::None;
+	uint32_t crashcpu = 0;
+	char run[256] = "";		// run=PROG[,PROG...]
+};
+
+// The arguments this boot was given (kern_main fills them in).
+extern KernelArgs kargs;
+
+// Parses cmdline into args. Each unknown key and each malformed value is
+// reported through diag (one line, no newline) and otherwise ignored: the
+// field keeps its default. Returns the number of problems reported.
+int cmdline_parse(const char *cmdline, KernelArgs *args,
+		  void (*diag)(void *ctx, const char *msg), void *ctx);

@@ -1,0 +1,60 @@
+// Per-CPU state: one Cpu record per processor, reached through GS.
+#pragma once
+
+// Offsets of the fields that assembly reads through %gs.
+#define CPU_OFF_SELF		0
+#define CPU_OFF_SCRATCH		8
+
+#ifndef __ASSEMBLER__
+#include <inc/atomic.h>
+#include <cstddef>
+#include <inc/memlayout.h>
+#include <inc/mmu.h>
+#include <inc/types.h>
+
+struct Env;
+
+enum CpuStatus : uint32_t {
+	CPU_UNUSED = 0,
+	CPU_STARTED,
+	CPU_HALTED,
+};
+
+struct Cpu {
+	Cpu *self;			// %gs:0 holds the record's own address
+	uint64_t scratch;		// for entry code that has no free register
+	uint32_t cpu_id;		// index in cpus[]
+	uint32_t apic_id;		// the local APIC's ID (32 bits in x2APIC mode)
+	Atomic<uint32_t> cpu_status; // CpuStatus
+	Env *cpu_env;			// the environment this CPU is running
+	bool panicking;			// set by _panic, to catch a panic inside a panic
+	uint64_t gdt[GDT_ENTRIES];	// this CPU's GDT; GD_TSS0 points at cpu_ts
+	Taskstate cpu_ts;		// this CPU's TSS: rsp0 and the IST stacks
+};
+
+static_assert(offsetof(Cpu, self) == CPU_OFF_SELF);
+static_assert(offsetof(Cpu, scratch) == CPU_OFF_SCRATCH);
+
+extern Cpu cpus[NCPU];
+extern int ncpu;			// CPUs found by mp_init (1 until then)
+extern Cpu *bootcpu;			// the boot processor's record
+
+// The record of the CPU running this code. Valid once cpu_set_gs() ran on
+// this CPU; kernel entry from user mode must swapgs first.
+static inline Cpu *
+this_cpu()
+{
+	Cpu *c;
+	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+#define thiscpu (this_cpu())
+
+// The current CPU's index (JOS's cpunum()).
+static inline int cpunum() { return static_cast<int>(this_cpu()->cpu_id); }
+
+// Points this CPU's GS base at its record. Called first thing on every CPU.
+void cpu_set_gs(Cpu *c);
+// True once any CPU has panicked.
+bool kernel_panicked();
+#endif

@@ -1,0 +1,13 @@
+// Leaving QEMU: graders ask for it (monitor=off) so a finished or panicked
+// kernel never makes them wait for a timeout.
+#pragma once
+
+// QEMU's isa-debug-exit device (iobase 0xf4) turns a written value v into
+// the exit status (v << 1) | 1.
+constexpr int kExitPort = 0xF4;
+constexpr int kExitPass = 0x10;		// QEMU exits with status 33
+constexpr int kExitFail = 0x11;		// QEMU exits with status 35
+
+// Exits QEMU with the pass or fail status. Without the device, it says so
+// and halts this CPU.
+[[noreturn]] void kernel_exit(bool passed);

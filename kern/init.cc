@@ -1,0 +1,204 @@
+// Kernel entry and the boot sequence, panic and warn.
+
+#include <inc/atomic.h>
+#include <inc/assert.h>
+#include <inc/stdio.h>
+#include <inc/string.h>
+#include <inc/x86.h>
+#include <kern/bootinfo.h>
+#include <kern/cmdline.h>
+#include <kern/console.h>
+#include <kern/cpu.h>
+#include <kern/exit.h>
+#include <kern/kdebug.h>
+#include <kern/monitor.h>
+#include <kern/pmap.h>
+#include <kern/printf.h>
+#include <kern/trap.h>
+
+constinit BootInfo boot_info{};
+constinit KernelArgs kargs{};
+constinit Cpu cpus[NCPU]{};
+int ncpu = 1;
+Cpu *bootcpu = &cpus[0];
+
+namespace {
+
+// Set by the first CPU to panic; other CPUs that trap afterwards stop.
+Atomic<bool> panicked;
+
+const void *
+early_phys_map(void *, uint64_t pa, uint64_t len)
+{
+	return phys_map(pa, len);
+}
+
+void
+print_cmdline_problem(void *, const char *msg)
+{
+	cprintf("warning: %s\n", msg);
+}
+
+void
+print_boot_info()
+{
+	cprintf("boot: %s, command line \"%s\"%s\n",
+		boot_info.protocol == BootProtocol::Multiboot2 ? "multiboot2 (GRUB)"
+							       : "PVH (QEMU -kernel)",
+		boot_info.cmdline, boot_info.cmdline_truncated ? " (truncated)" : "");
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		cprintf("  mem [0x%09lx-0x%09lx] %s\n", r.base, r.base + r.len - 1,
+			mem_type_name(r.type));
+	}
+	if (boot_info.mmap_truncated)
+		cprintf("warning: the firmware memory map has more than %zu entries; "
+			"the rest are ignored\n", ARRAY_SIZE(boot_info.mmap));
+}
+
+int overflow_depth_limit = 1 << 30;	// not constant, so the recursion is not "infinite"
+
+[[gnu::noinline]] int
+recurse_until_overflow(int depth)
+{
+	volatile char frame[256];
+	frame[0] = static_cast<char>(depth);
+	if (depth >= overflow_depth_limit)
+		return frame[0];
+	return recurse_until_overflow(depth + 1) + frame[0];
+}
+
+// crash=NAME crashcpu=N: this CPU faults on purpose if it is CPU N.
+void
+crash_if_asked()
+{
+	if (kargs.crash == Crash::None || kargs.crashcpu != static_cast<uint32_t>(cpunum()))
+		return;
+	switch (kargs.crash) {
+	case Crash::PageFault:
+		cprintf("crash: CPU %d reads unmapped address 0xdeadb000\n", cpunum());
+		(void)*reinterpret_cast<volatile uint64_t *>(0xdeadb000UL);
+		break;
+	case Crash::Overflow:
+		cprintf("crash: CPU %d recurses until its kernel stack overflows\n", cpunum());
+		recurse_until_overflow(0);
+		break;
+	case Crash::TripleFault: {
+		cprintf("crash: CPU %d loads an empty IDT and traps\n", cpunum());
+		Pseudodesc empty = {0, 0};
+		lidt(&empty);
+		asm volatile("int3");
+		break;
+	}
+	case Crash::None:
+		break;
+	}
+	panic("crash=%s did not crash", "requested fault");
+}
+
+// Boot is over: wait in the monitor, or leave QEMU if the graders asked.
+[[noreturn]] void
+boot_done()
+{
+	if (!kargs.monitor) {
+		cprintf("smpjos: done; exiting QEMU (monitor=off)\n");
+		kernel_exit(true);
+	}
+	for (;;)
+		monitor(nullptr);
+}
+
+// Second half of the boot, on CPU 0's own kernel stack (guard gap below).
+[[noreturn]] void
+kern_main_on_kstack()
+{
+	trap_init_percpu();
+	crash_if_asked();
+	boot_done();
+}
+
+} // namespace
+
+void
+cpu_set_gs(Cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, reinterpret_cast<uint64_t>(c));
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+// Called by boot/entry.S on the boot CPU, in long mode on the boot page
+// tables, with the loader's magic and boot information address.
+extern "C" [[noreturn]] void
+kern_main(uint32_t magic, uint32_t info_pa)
+{
+	cpu_set_gs(bootcpu);
+	cons_init();
+	cprintf("smpjos: x86_64 teaching kernel\n");
+	trap_init();
+
+	PhysMem early = {early_phys_map, nullptr};
+	if (!bootinfo_parse(magic, info_pa, early, &boot_info))
+		panic("cannot use the boot information: %s", boot_info.error);
+	print_boot_info();
+	cmdline_parse(boot_info.cmdline, &kargs, print_cmdline_problem, nullptr);
+
+	mem_init();
+	mem_init_mp();
+	check_kern_pgdir();
+	call_on_stack(kstack_top(0), kern_main_on_kstack);
+}
+
+// Reports an unrecoverable kernel error on this CPU, then waits in the
+// monitor, or exits QEMU with the fail status when monitor=off.
+void
+_panic(const char *file, int line, const char *fmt, ...)
+{
+	cli();
+	Cpu *c = thiscpu;
+	if (c->panicking) {
+		// A panic while panicking (say, the console faulted): say the
+		// least and stop, rather than recursing.
+		cprintf("kernel panic on CPU %d at %s:%d while panicking; halting\n",
+			cpunum(), file, line);
+		if (!kargs.monitor)
+			kernel_exit(false);
+		for (;;)
+			hlt();
+	}
+	c->panicking = true;
+	panicked.store(true);
+
+	{
+		ConsoleGuard guard;
+		va_list ap;
+		va_start(ap, fmt);
+		cprintf("kernel panic on CPU %d at %s:%d: ", cpunum(), file, line);
+		vcprintf(fmt, ap);
+		cprintf("\n");
+		va_end(ap);
+		print_backtrace(read_rbp(), 0);
+	}
+	if (!kargs.monitor)
+		kernel_exit(false);
+	for (;;)
+		monitor(nullptr);
+}
+
+void
+_warn(const char *file, int line, const char *fmt, ...)
+{
+	ConsoleGuard guard;
+	va_list ap;
+	va_start(ap, fmt);
+	cprintf("kernel warning on CPU %d at %s:%d: ", cpunum(), file, line);
+	vcprintf(fmt, ap);
+	cprintf("\n");
+	va_end(ap);
+}
+
+bool
+kernel_panicked()
+{
+	return panicked.load(MemoryOrder::relaxed);
+}

@@ -1,0 +1,935 @@
+// Physical memory management: the page allocator, 4-level page tables, the
+// kernel's own address space, and the JOS self-checks adapted to x86_64.
+
+#include <inc/error.h>
+#include <inc/string.h>
+#include <inc/x86.h>
+#include <kern/cpu.h>
+#include <kern/pmap.h>
+#include <kern/spinlock.h>
+
+extern "C" char end[], etext[], __text_start[], __rodata_start[], __rodata_end[],
+	__data_start[];
+
+size_t npages;			// pages of physical address space we manage
+PageInfo *pages;		// one PageInfo per page
+pte_t *kern_pgdir;		// the kernel's PML4
+
+namespace {
+
+PageInfo *page_free_list;
+physaddr_t boot_next;		// next free physical byte for boot_alloc
+bool page_init_done;
+// KADDR works below this: the boot tables' direct map until mem_init
+// switches to kern_pgdir, all managed memory after.
+physaddr_t kaddr_limit = EARLY_MAP_LIMIT;
+// PTE_NX when the CPU has it (the boot code enabled EFER.NXE), else 0: on a
+// CPU without NX, bit 63 is reserved and must stay clear.
+uint64_t nx_bit;
+
+// What one virtual address maps to, as the MMU would see it.
+struct Mapping {
+	physaddr_t pa;
+	uint64_t size;		// PGSIZE, 2 MiB or 1 GiB
+	uint64_t flags;		// PTE_W/PTE_U only if every level allows it; PTE_NX if any sets it
+};
+
+constexpr int
+table_index(uintptr_t va, int level)
+{
+	return static_cast<int>((va >> (PGSHIFT + 9 * (level - 1))) & 0x1FF);
+}
+
+bool
+lookup_mapping(pte_t *pgdir, uintptr_t va, Mapping *m)
+{
+	pte_t *table = pgdir;
+	uint64_t flags = PTE_W | PTE_U;
+	uint64_t nx = 0;
+	for (int level = 4; level >= 1; level--) {
+		pte_t e = table[table_index(va, level)];
+		if (!(e & PTE_P))
+			return false;
+		flags &= e;
+		nx |= e & PTE_NX;
+		if (level == 1 || (e & PTE_PS)) {
+			uint64_t size = 1UL << (PGSHIFT + 9 * (level - 1));
+			m->size = size;
+			m->pa = (PTE_ADDR(e) & ~(size - 1)) + (va & (size - 1));
+			m->flags = flags | nx | PTE_P;
+			return true;
+		}
+		table = static_cast<pte_t *>(KADDR(PTE_ADDR(e)));
+	}
+	return false;
+}
+
+// The entry for va in the table at level (4 = PML4 ... 1 = page table),
+// allocating missing tables when create. A huge-page entry above level ends
+// the walk early and is returned instead.
+pte_t *
+walk(pte_t *pgdir, uintptr_t va, int level, bool create)
+{
+	pte_t *table = pgdir;
+	for (int l = 4; l > level; l--) {
+		pte_t *e = &table[table_index(va, l)];
+		if (*e & PTE_P) {
+			if (*e & PTE_PS)
+				return e;
+		} else {
+			if (!create)
+				return nullptr;
+			PageInfo *pp = page_alloc(ALLOC_ZERO);
+			if (pp == nullptr)
+				return nullptr;
+			pp->pp_ref++;
+			// Upper levels are permissive; the leaf decides.
+			*e = page2pa(pp) | PTE_P | PTE_W | PTE_U;
+		}
+		table = static_cast<pte_t *>(KADDR(PTE_ADDR(*e)));
+	}
+	return &table[table_index(va, level)];
+}
+
+bool
+overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+// True if [pa, pa+len) lies in a usable region of the firmware's map and
+// touches no region of any other type (maps may overlap; be conservative).
+bool
+firmware_says_usable(physaddr_t pa, uint64_t len)
+{
+	bool inside = false;
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		if (r.type == MEM_USABLE) {
+			if (pa >= r.base && pa + len <= r.base + r.len)
+				inside = true;
+		} else if (overlaps(pa, len, r.base, r.len)) {
+			return false;
+		}
+	}
+	return inside;
+}
+
+bool
+is_boot_structure(physaddr_t pa, uint64_t len)
+{
+	for (int i = 0; i < boot_info.nreserved; i++)
+		if (overlaps(pa, len, boot_info.reserved[i].base, boot_info.reserved[i].len))
+			return true;
+	return false;
+}
+
+// Simple physical memory allocator used only while setting up the kernel's
+// page tables, before page_init. Allocates n bytes (page aligned) after the
+// kernel image, stepping over boot structures, and returns their kernel
+// address. boot_alloc(0) returns the next free address without allocating.
+void *
+boot_alloc(size_t n)
+{
+	if (boot_next == 0)
+		boot_next = ROUNDUP(PADDR(end), PGSIZE);
+	physaddr_t result = boot_next;
+	if (n == 0)
+		return reinterpret_cast<void *>(KERNBASE + result);
+	if (page_init_done)
+		panic("boot_alloc called after page_init: use page_alloc");
+
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (int i = 0; i < boot_info.nreserved; i++) {
+			const PhysRange &r = boot_info.reserved[i];
+			if (overlaps(result, n, r.base, r.len)) {
+				result = ROUNDUP(r.base + r.len, PGSIZE);
+				moved = true;
+			}
+		}
+	}
+	// The boot page tables map KERNBASE onto the low 2 GiB only.
+	if (!firmware_says_usable(result, n) || result + n > 0x80000000UL)
+		panic("boot_alloc: no room for %lu bytes at physical %#lx: the machine "
+		      "needs more contiguous low memory (try a larger -m)", n, result);
+	boot_next = ROUNDUP(result + n, PGSIZE);
+	return reinterpret_cast<void *>(KERNBASE + result);
+}
+
+// Fixes npages from the firmware map: the highest usable address.
+void
+detect_memory()
+{
+	physaddr_t top = 0;
+	uint64_t usable = 0;
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		if (r.type != MEM_USABLE)
+			continue;
+		usable += r.len;
+		top = MAX(top, ROUNDDOWN(r.base + r.len, PGSIZE));
+	}
+	if (top == 0)
+		panic("the firmware memory map lists no usable memory");
+	if (top > DIRECTMAPSIZE)
+		panic("physical memory up to %#lx exceeds the direct map (%#lx)", top,
+		      DIRECTMAPSIZE);
+	npages = PGNUM(top);
+	if (npages * sizeof(PageInfo) > UVPT - UPAGES)
+		panic("%lu pages do not fit the UPAGES window", npages);
+	cprintf("Memory map: %luK of usable RAM, highest usable address %#lx\n",
+		usable / 1024, top);
+}
+
+// Moves the pages the boot tables can reach (below EARLY_MAP_LIMIT) to the
+// front of the free list when only_low_memory, then checks the list holds
+// nothing page_init must have kept.
+void
+check_page_free_list(bool only_low_memory)
+{
+	physaddr_t limit = only_low_memory ? EARLY_MAP_LIMIT : ~0UL;
+	if (page_free_list == nullptr)
+		panic("'page_free_list' is a null pointer!");
+
+	if (only_low_memory) {
+		PageInfo *pp1 = nullptr, *pp2 = nullptr;
+		PageInfo **tp[2] = {&pp1, &pp2};
+		for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link) {
+			int high = page2pa(pp) >= limit;
+			*tp[high] = pp;
+			tp[high] = &pp->pp_link;
+		}
+		*tp[1] = nullptr;
+		*tp[0] = pp2;
+		page_free_list = pp1;
+	}
+
+	// A page that should not be free gets scribbled on, so that whoever
+	// uses it notices soon.
+	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link)
+		if (page2pa(pp) < limit)
+			memset(page2kva(pp), 0x97, 128);
+
+	physaddr_t first_free = PADDR(boot_alloc(0));
+	size_t nfree_basemem = 0, nfree_extmem = 0;
+	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link) {
+		physaddr_t pa = page2pa(pp);
+		assert(pp >= pages);
+		assert(pp < pages + npages);
+		assert((reinterpret_cast<char *>(pp) - reinterpret_cast<char *>(pages)) %
+		       sizeof(*pp) == 0);
+		assert(pa != 0);
+		assert(pa != IOPHYSMEM);
+		assert(pa != EXTPHYSMEM - PGSIZE);
+		assert(pa != EXTPHYSMEM);
+		assert(pa < EXTPHYSMEM || pa >= first_free);
+		assert(pa != MPENTRY_PADDR);
+		assert(!is_boot_structure(pa, PGSIZE));
+		assert(firmware_says_usable(pa, PGSIZE));
+		if (pa < EXTPHYSMEM)
+			++nfree_basemem;
+		else
+			++nfree_extmem;
+	}
+	assert(nfree_basemem > 0);
+	assert(nfree_extmem > 0);
+	cprintf("check_page_free_list() succeeded!\n");
+}
+
+void
+check_page_alloc()
+{
+	PageInfo *pp, *pp0, *pp1, *pp2;
+	int nfree = 0;
+
+	if (pages == nullptr)
+		panic("'pages' is a null pointer!");
+	for (pp = page_free_list; pp; pp = pp->pp_link)
+		++nfree;
+
+	pp0 = pp1 = pp2 = nullptr;
+	assert((pp0 = page_alloc(0)));
+	assert((pp1 = page_alloc(0)));
+	assert((pp2 = page_alloc(0)));
+	assert(pp1 && pp1 != pp0);
+	assert(pp2 && pp2 != pp1 && pp2 != pp0);
+	assert(page2pa(pp0) < npages * PGSIZE);
+	assert(page2pa(pp1) < npages * PGSIZE);
+	assert(page2pa(pp2) < npages * PGSIZE);
+
+	// Temporarily steal the rest of the free pages.
+	PageInfo *fl = page_free_list;
+	page_free_list = nullptr;
+	assert(!page_alloc(0));
+
+	page_free(pp0);
+	page_free(pp1);
+	page_free(pp2);
+	pp0 = pp1 = pp2 = nullptr;
+	assert((pp0 = page_alloc(0)));
+	assert((pp1 = page_alloc(0)));
+	assert((pp2 = page_alloc(0)));
+	assert(pp1 && pp1 != pp0);
+	assert(pp2 && pp2 != pp1 && pp2 != pp0);
+	assert(!page_alloc(0));
+
+	// ALLOC_ZERO really zeroes.
+	memset(page2kva(pp0), 1, PGSIZE);
+	page_free(pp0);
+	assert((pp = page_alloc(ALLOC_ZERO)));
+	assert(pp && pp0 == pp);
+	auto *c = static_cast<char *>(page2kva(pp));
+	for (int i = 0; i < PGSIZE; i++)
+		assert(c[i] == 0);
+
+	page_free_list = fl;
+	page_free(pp0);
+	page_free(pp1);
+	page_free(pp2);
+
+	for (pp = page_free_list; pp; pp = pp->pp_link)
+		--nfree;
+	assert(nfree == 0);
+	cprintf("check_page_alloc() succeeded!\n");
+}
+
+physaddr_t
+check_va2pa(pte_t *pgdir, uintptr_t va)
+{
+	Mapping m;
+	return lookup_mapping(pgdir, va, &m) ? m.pa : ~0UL;
+}
+
+// Frees the tables under kern_pgdir[0], which check_page and
+// check_page_installed_pgdir populate with test mappings.
+void
+free_test_tables()
+{
+	pte_t *pml4e = &kern_pgdir[0];
+	if (!(*pml4e & PTE_P))
+		return;
+	auto *pdpt = static_cast<pte_t *>(KADDR(PTE_ADDR(*pml4e)));
+	auto *pd = static_cast<pte_t *>(KADDR(PTE_ADDR(pdpt[0])));
+	pa2page(PTE_ADDR(pd[0]))->pp_ref = 0;
+	page_free(pa2page(PTE_ADDR(pd[0])));
+	pa2page(PTE_ADDR(pdpt[0]))->pp_ref = 0;
+	page_free(pa2page(PTE_ADDR(pdpt[0])));
+	pa2page(PTE_ADDR(*pml4e))->pp_ref = 0;
+	page_free(pa2page(PTE_ADDR(*pml4e)));
+	*pml4e = 0;
+	// Drop any cached translations through the freed tables.
+	if (rcr3() == PADDR(kern_pgdir))
+		lcr3(rcr3());
+}
+
+// page_insert, page_remove, etc. Mappings at va 0 and PGSIZE need three
+// new tables (PDPT, PD, PT) under kern_pgdir[0], which starts empty.
+void
+check_page()
+{
+	PageInfo *t[3], *pp0, *pp1, *pp2;
+	pte_t *ptep;
+
+	for (PageInfo *&p : t)
+		assert((p = page_alloc(0)));
+	assert((pp0 = page_alloc(0)));
+	assert((pp1 = page_alloc(0)));
+	assert((pp2 = page_alloc(0)));
+	assert(!(kern_pgdir[0] & PTE_P));
+
+	// Temporarily steal the rest of the free pages.
+	PageInfo *fl = page_free_list;
+	page_free_list = nullptr;
+	assert(!page_alloc(0));
+
+	// Nothing is mapped at address 0.
+	assert(page_lookup(kern_pgdir, 0x0, &ptep) == nullptr);
+	// No free memory, so no page tables: the insert must fail cleanly.
+	assert(page_insert(kern_pgdir, pp1, 0x0, PTE_W) < 0);
+	assert(pp1->pp_ref == 0);
+
+	// With exactly three free pages it succeeds, and uses all three.
+	page_free(t[0]);
+	page_free(t[1]);
+	page_free(t[2]);
+	assert(page_insert(kern_pgdir, pp1, 0x0, PTE_W) == 0);
+	assert(!page_alloc(0));
+	for (PageInfo *p : t)
+		assert(p->pp_ref == 1);
+	pte_t pml4e = kern_pgdir[0];
+	auto *pdpt = static_cast<pte_t *>(KADDR(PTE_ADDR(pml4e)));
+	auto *pd = static_cast<pte_t *>(KADDR(PTE_ADDR(pdpt[0])));
+	auto *pt = static_cast<pte_t *>(KADDR(PTE_ADDR(pd[0])));
+	assert(PTE_ADDR(pml4e) != PTE_ADDR(pdpt[0]) && PTE_ADDR(pdpt[0]) != PTE_ADDR(pd[0]));
+	for (PageInfo *p : t)
+		assert(page2pa(p) == PTE_ADDR(pml4e) || page2pa(p) == PTE_ADDR(pdpt[0]) ||
+		       page2pa(p) == PTE_ADDR(pd[0]));
+	assert(check_va2pa(kern_pgdir, 0x0) == page2pa(pp1));
+	assert(pp1->pp_ref == 1);
+
+	// A second page in the same page table needs no new table.
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
+	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp2));
+	assert(pp2->pp_ref == 1);
+	assert(!page_alloc(0));
+
+	// Mapping the same page at the same place again changes nothing.
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
+	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp2));
+	assert(pp2->pp_ref == 1);
+	assert(!page_alloc(0));
+
+	// pgdir_walk returns the right PTE.
+	assert(pgdir_walk(kern_pgdir, PGSIZE, 0) == pt + PTX(PGSIZE));
+
+	// Permissions change in place; upper levels let PTE_U through.
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W | PTE_U) == 0);
+	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp2));
+	assert(pp2->pp_ref == 1);
+	assert(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_U);
+	assert(kern_pgdir[0] & PTE_U);
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
+	assert(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_W);
+	assert(!(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_U));
+
+	// A mapping under another PD entry needs a new page table: none is free.
+	assert(page_insert(kern_pgdir, pp0, PTSIZE, PTE_W) < 0);
+	assert(pp0->pp_ref == 0);
+
+	// Replacing pp2 with pp1 at PGSIZE frees pp2.
+	assert(page_insert(kern_pgdir, pp1, PGSIZE, PTE_W) == 0);
+	assert(!(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_U));
+	assert(check_va2pa(kern_pgdir, 0) == page2pa(pp1));
+	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp1));
+	assert(pp1->pp_ref == 2);
+	assert(pp2->pp_ref == 0);
+	PageInfo *pp;
+	assert((pp = page_alloc(0)) && pp == pp2);
+
+	// Unmapping pp1 at 0 keeps it mapped at PGSIZE.
+	page_remove(kern_pgdir, 0x0);
+	assert(check_va2pa(kern_pgdir, 0x0) == ~0UL);
+	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp1));
+	assert(pp1->pp_ref == 1);
+	assert(pp2->pp_ref == 0);
+
+	// Inserting pp1 where it already is must not free it on the way.
+	assert(page_insert(kern_pgdir, pp1, PGSIZE, 0) == 0);
+	assert(pp1->pp_ref);
+	assert(pp1->pp_link == nullptr);
+
+	// Unmapping it at PGSIZE frees it.
+	page_remove(kern_pgdir, PGSIZE);
+	assert(check_va2pa(kern_pgdir, 0x0) == ~0UL);
+	assert(check_va2pa(kern_pgdir, PGSIZE) == ~0UL);
+	assert(pp1->pp_ref == 0);
+	assert(pp2->pp_ref == 0);
+	assert((pp = page_alloc(0)) && pp == pp1);
+	assert(!page_alloc(0));
+
+	// Give back the tables, and the stolen free list.
+	free_test_tables();
+	page_free_list = fl;
+	page_free(pp0);
+	page_free(pp1);
+	page_free(pp2);
+
+	// mmio_map_region: page-aligned, below MMIOLIM, and not overlapping.
+	auto mm1 = reinterpret_cast<uintptr_t>(mmio_map_region(0, 4097));
+	auto mm2 = reinterpret_cast<uintptr_t>(mmio_map_region(0, 4096));
+	assert(mm1 >= MMIOBASE && mm1 + 8192 < MMIOLIM);
+	assert(mm2 >= MMIOBASE && mm2 + 8192 < MMIOLIM);
+	assert(mm1 % PGSIZE == 0 && mm2 % PGSIZE == 0);
+	assert(mm1 + 8192 <= mm2);
+	assert(check_va2pa(kern_pgdir, mm1) == 0);
+	assert(check_va2pa(kern_pgdir, mm1 + PGSIZE) == PGSIZE);
+	assert(check_va2pa(kern_pgdir, mm2) == 0);
+	assert(check_va2pa(kern_pgdir, mm2 + PGSIZE) == ~0UL);
+	assert((*pgdir_walk(kern_pgdir, mm1, 0) & (PTE_W | PTE_PWT | PTE_PCD)) ==
+	       (PTE_W | PTE_PWT | PTE_PCD));
+	assert(!(*pgdir_walk(kern_pgdir, mm1, 0) & PTE_U));
+	// Clear the mappings (their page tables stay, as JOS's do).
+	*pgdir_walk(kern_pgdir, mm1, 0) = 0;
+	*pgdir_walk(kern_pgdir, mm1 + PGSIZE, 0) = 0;
+	*pgdir_walk(kern_pgdir, mm2, 0) = 0;
+	cprintf("check_page() succeeded!\n");
+}
+
+// page_insert and page_remove through the page table that is now loaded:
+// writes through the new mappings must land in the right pages.
+void
+check_page_installed_pgdir()
+{
+	PageInfo *pp0, *pp1, *pp2;
+	assert((pp0 = page_alloc(0)));
+	assert((pp1 = page_alloc(0)));
+	assert((pp2 = page_alloc(0)));
+	page_free(pp0);
+	memset(page2kva(pp1), 1, PGSIZE);
+	memset(page2kva(pp2), 2, PGSIZE);
+	auto *va = reinterpret_cast<volatile uint32_t *>(PGSIZE);
+	assert(page_insert(kern_pgdir, pp1, PGSIZE, PTE_W) == 0);
+	assert(pp1->pp_ref == 1);
+	assert(*va == 0x01010101U);
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
+	assert(*va == 0x02020202U);
+	assert(pp2->pp_ref == 1);
+	assert(pp1->pp_ref == 0);
+	*va = 0x03030303U;
+	assert(*static_cast<uint32_t *>(page2kva(pp2)) == 0x03030303U);
+	page_remove(kern_pgdir, PGSIZE);
+	assert(pp2->pp_ref == 0);
+	// pp1 and pp2 went back to the free list when their last reference
+	// went; the tables (pp0 among them) are freed here.
+	free_test_tables();
+	cprintf("check_page_installed_pgdir() succeeded!\n");
+}
+
+void
+map_kernel_image()
+{
+	auto text = reinterpret_cast<uintptr_t>(__text_start);
+	auto rodata = reinterpret_cast<uintptr_t>(__rodata_start);
+	auto data = reinterpret_cast<uintptr_t>(__data_start);
+	uintptr_t image_end = KERNBASE + boot_next;
+	boot_map_region(kern_pgdir, text, ROUNDUP(reinterpret_cast<uintptr_t>(etext), PGSIZE) - text,
+			text - KERNBASE, 0);
+	boot_map_region(kern_pgdir, rodata,
+			ROUNDUP(reinterpret_cast<uintptr_t>(__rodata_end), PGSIZE) - rodata,
+			rodata - KERNBASE, PTE_NX);
+	boot_map_region(kern_pgdir, data, image_end - data, data - KERNBASE, PTE_W | PTE_NX);
+}
+
+// The direct map: the first MiB (BIOS data, VGA, the AP trampoline) and
+// every RAM range of the firmware map. Other firmware ranges are mapped on
+// demand by phys_map().
+void
+map_direct()
+{
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		if (r.type != MEM_USABLE && r.type != MEM_ACPI && r.type != MEM_NVS)
+			continue;
+		physaddr_t start = ROUNDDOWN(r.base, PGSIZE);
+		physaddr_t stop = MIN(ROUNDUP(r.base + r.len, PGSIZE), DIRECTMAPSIZE);
+		if (stop > start)
+			boot_map_region(kern_pgdir, DIRECTMAP + start, stop - start, start,
+					PTE_W | PTE_NX | PTE_PS);
+	}
+	boot_map_region(kern_pgdir, DIRECTMAP, EXTPHYSMEM, 0, PTE_W | PTE_NX);
+}
+
+Spinlock mmio_lock("mmio");
+
+// Backs [va, va+size) with freshly allocated pages, kernel RW, no execute.
+void
+map_fresh_pages(uintptr_t va, size_t size)
+{
+	for (size_t off = 0; off < size; off += PGSIZE) {
+		PageInfo *pp = page_alloc(ALLOC_ZERO);
+		if (pp == nullptr)
+			panic("out of memory mapping kernel stack page %#lx", va + off);
+		if (page_insert(kern_pgdir, pp, va + off, PTE_W | PTE_NX) < 0)
+			panic("out of memory for page tables mapping %#lx", va + off);
+	}
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+
+physaddr_t
+_paddr(const char *file, int line, const void *kva)
+{
+	auto va = reinterpret_cast<uintptr_t>(kva);
+	if (va >= KERNBASE)
+		return va - KERNBASE;
+	if (va >= DIRECTMAP && va < DIRECTMAP + DIRECTMAPSIZE)
+		return va - DIRECTMAP;
+	_panic(file, line, "PADDR called with invalid kva %#lx", va);
+}
+
+void *
+_kaddr(const char *file, int line, physaddr_t pa)
+{
+	if (pa >= kaddr_limit)
+		_panic(file, line, "KADDR called with invalid pa %#lx", pa);
+	return reinterpret_cast<void *>(pa + DIRECTMAP);
+}
+
+void
+mem_init()
+{
+	nx_bit = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
+	detect_memory();
+
+	kern_pgdir = static_cast<pte_t *>(boot_alloc(PGSIZE));
+	memset(kern_pgdir, 0, PGSIZE);
+	// The page table itself, read-only to users at UVPT (recursive slot).
+	kern_pgdir[PML4X(UVPT)] = PADDR(kern_pgdir) | PTE_U | PTE_P | nx_bit;
+
+	pages = static_cast<PageInfo *>(boot_alloc(npages * sizeof(PageInfo)));
+	memset(pages, 0, npages * sizeof(PageInfo));
+
+	page_init();
+	check_page_free_list(true);
+	check_page_alloc();
+	check_page();
+
+	boot_map_region(kern_pgdir, UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE),
+			PADDR(pages), PTE_U | PTE_NX);
+	map_kernel_image();
+	map_direct();
+
+	lcr3(PADDR(kern_pgdir));
+	kaddr_limit = npages * PGSIZE;
+	check_page_free_list(false);
+	check_page_installed_pgdir();
+	cprintf("Physical memory: %lu pages free of %lu (%luK)\n", page_free_count(), npages,
+		page_free_count() * PGSIZE / 1024);
+}
+
+// Maps the kernel stack and IST stacks of every CPU mp_init found. Each
+// stack gets its own pages; the gap below each stays unmapped, so running
+// off the bottom of a stack faults instead of corrupting a neighbour.
+void
+mem_init_mp()
+{
+	for (int i = 0; i < ncpu; i++) {
+		map_fresh_pages(kstack_bottom(i), KSTKSIZE);
+		for (int k = 1; k <= NIST; k++)
+			map_fresh_pages(ist_top(i, k) - ISTSIZE, ISTSIZE);
+	}
+}
+
+// Builds the free list from the firmware memory map. A page is free only if
+// the firmware calls it usable RAM and it is none of: page 0 (real-mode IDT
+// and BIOS data), MPENTRY_PADDR (the AP trampoline), the legacy hole, the
+// kernel image with everything boot_alloc handed out, or a boot structure.
+void
+page_init()
+{
+	physaddr_t kernel_end = PADDR(boot_alloc(0));
+	page_init_done = true;
+	page_free_list = nullptr;
+	for (size_t i = 0; i < npages; i++) {
+		pages[i].pp_ref = 1;		// in use unless proven free below
+		pages[i].pp_link = nullptr;
+	}
+
+	// Walk the usable regions in address order so the free list comes out
+	// in the same order JOS builds it (highest page first).
+	int order[ARRAY_SIZE(boot_info.mmap)];
+	int n = 0;
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		if (boot_info.mmap[i].type != MEM_USABLE)
+			continue;
+		int j = n++;
+		for (; j > 0 && boot_info.mmap[order[j - 1]].base > boot_info.mmap[i].base; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+
+	physaddr_t next = 0;	// skips pages a previous (overlapping) region covered
+	for (int k = 0; k < n; k++) {
+		const MemRegion &r = boot_info.mmap[order[k]];
+		physaddr_t start = MAX(ROUNDUP(r.base, PGSIZE), next);
+		physaddr_t stop = MIN(ROUNDDOWN(r.base + r.len, PGSIZE), npages * PGSIZE);
+		for (physaddr_t pa = start; pa < stop; pa += PGSIZE) {
+			if (pa == 0 || pa == MPENTRY_PADDR ||
+			    (pa >= IOPHYSMEM && pa < EXTPHYSMEM) ||
+			    (pa >= KERNLOAD && pa < kernel_end) ||
+			    is_boot_structure(pa, PGSIZE) || !firmware_says_usable(pa, PGSIZE))
+				continue;
+			PageInfo *pp = &pages[PGNUM(pa)];
+			pp->pp_ref = 0;
+			pp->pp_link = page_free_list;
+			page_free_list = pp;
+		}
+		next = MAX(next, stop);
+	}
+}
+
+// Allocates a physical page; with ALLOC_ZERO it is zeroed, with ALLOC_LOW
+// it lies below 4 GiB. Does not touch pp_ref: the caller does (as
+// page_insert does). Returns nullptr when out of memory.
+PageInfo *
+page_alloc(int alloc_flags)
+{
+	PageInfo **link = &page_free_list;
+	if (alloc_flags & ALLOC_LOW)
+		while (*link && page2pa(*link) >= 0x100000000UL)
+			link = &(*link)->pp_link;
+	PageInfo *pp = *link;
+	if (pp == nullptr)
+		return nullptr;
+	*link = pp->pp_link;
+	pp->pp_link = nullptr;
+	if (alloc_flags & ALLOC_ZERO)
+		memset(page2kva(pp), 0, PGSIZE);
+	return pp;
+}
+
+void
+page_free(PageInfo *pp)
+{
+	if (pp->pp_ref != 0)
+		panic("page_free: page %#lx still has %u references", page2pa(pp), pp->pp_ref);
+	if (pp->pp_link != nullptr)
+		panic("page_free: page %#lx is already free", page2pa(pp));
+	pp->pp_link = page_free_list;
+	page_free_list = pp;
+}
+
+void
+page_decref(PageInfo *pp)
+{
+	if (--pp->pp_ref == 0)
+		page_free(pp);
+}
+
+size_t
+page_free_count()
+{
+	size_t n = 0;
+	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link)
+		n++;
+	return n;
+}
+
+// The PTE for va, or nullptr if its page table is missing (and create is 0
+// or memory ran out). If a 2 MiB page maps va, its PD entry is returned.
+pte_t *
+pgdir_walk(pte_t *pgdir, uintptr_t va, int create)
+{
+	return walk(pgdir, va, 1, create != 0);
+}
+
+void
+boot_map_region(pte_t *pgdir, uintptr_t va, size_t size, physaddr_t pa, uint64_t perm)
+{
+	bool huge = perm & PTE_PS;
+	perm = (perm & ~(PTE_PS | PTE_NX)) | ((perm & PTE_NX) ? nx_bit : 0);
+	if (va % PGSIZE || pa % PGSIZE || size % PGSIZE)
+		panic("boot_map_region: unaligned va %#lx pa %#lx size %#lx", va, pa, size);
+	while (size > 0) {
+		if (huge && va % PTSIZE == 0 && pa % PTSIZE == 0 && size >= PTSIZE) {
+			pte_t *pde = walk(pgdir, va, 2, true);
+			if (pde == nullptr)
+				panic("boot_map_region: out of memory at %#lx", va);
+			// A page table already there (from 4 KiB mappings) stays.
+			if (!(*pde & PTE_P) || (*pde & PTE_PS)) {
+				*pde = pa | perm | PTE_P | PTE_PS;
+				va += PTSIZE, pa += PTSIZE, size -= PTSIZE;
+				continue;
+			}
+		}
+		pte_t *pte = walk(pgdir, va, 1, true);
+		if (pte == nullptr)
+			panic("boot_map_region: out of memory at %#lx", va);
+		if (*pte & PTE_PS) {
+			// Already inside a 2 MiB page; it must map the same place.
+			if (PTE_ADDR(*pte) + (va & (PTSIZE - 1)) != pa)
+				panic("boot_map_region: %#lx is already mapped elsewhere", va);
+		} else {
+			*pte = pa | perm | PTE_P;
+		}
+		va += PGSIZE, pa += PGSIZE, size -= PGSIZE;
+	}
+}
+
+PageInfo *
+page_lookup(pte_t *pgdir, uintptr_t va, pte_t **pte_store)
+{
+	pte_t *pte = pgdir_walk(pgdir, va, 0);
+	if (pte == nullptr || !(*pte & PTE_P))
+		return nullptr;
+	if (pte_store)
+		*pte_store = pte;
+	if (*pte & PTE_PS)
+		return pa2page((PTE_ADDR(*pte) & ~(PTSIZE - 1)) + (va & (PTSIZE - 1) & ~(PGSIZE - 1UL)));
+	return pa2page(PTE_ADDR(*pte));
+}
+
+void
+page_remove(pte_t *pgdir, uintptr_t va)
+{
+	pte_t *pte;
+	PageInfo *pp = page_lookup(pgdir, va, &pte);
+	if (pp == nullptr)
+		return;
+	if (*pte & PTE_PS)
+		panic("page_remove: %#lx is inside a 2 MiB mapping", va);
+	page_decref(pp);
+	*pte = 0;
+	tlb_invalidate(pgdir, va);
+}
+
+int
+page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm)
+{
+	pte_t *pte = pgdir_walk(pgdir, va, 1);
+	if (pte == nullptr)
+		return -E_NO_MEM;
+	if (*pte & PTE_PS)
+		return -E_INVAL;
+	// Take the new reference first: re-inserting the page already mapped
+	// here must not free it in page_remove.
+	pp->pp_ref++;
+	if (*pte & PTE_P)
+		page_remove(pgdir, va);
+	*pte = page2pa(pp) | (perm & ~PTE_NX) | ((perm & PTE_NX) ? nx_bit : 0) | PTE_P;
+	tlb_invalidate(pgdir, va);
+	return 0;
+}
+
+// Invalidates a TLB entry, but only if the page tables being edited are
+// the ones this CPU is using.
+void
+tlb_invalidate(pte_t *pgdir, uintptr_t va)
+{
+	if (rcr3() == PADDR(pgdir))
+		invlpg(va);
+}
+
+void *
+mmio_map_region(physaddr_t pa, size_t size)
+{
+	static uintptr_t base = MMIOBASE;
+	SpinlockGuard guard(mmio_lock);
+	physaddr_t start = ROUNDDOWN(pa, PGSIZE);
+	size_t len = ROUNDUP(pa + size, PGSIZE) - start;
+	if (len > MMIOLIM - base)
+		panic("mmio_map_region: %#lx bytes at %#lx do not fit below MMIOLIM", len, pa);
+	boot_map_region(kern_pgdir, base, len, start, PTE_W | PTE_PCD | PTE_PWT | PTE_NX);
+	void *ret = reinterpret_cast<void *>(base + (pa - start));
+	base += len;
+	return ret;
+}
+
+const void *
+phys_map(physaddr_t pa, size_t len)
+{
+	if (len == 0 || pa + len < pa || pa + len > DIRECTMAPSIZE)
+		return nullptr;
+	if (kern_pgdir == nullptr || rcr3() != PADDR(kern_pgdir)) {
+		// Still on the boot tables, which map the low 4 GiB.
+		return pa + len <= EARLY_MAP_LIMIT ? reinterpret_cast<void *>(DIRECTMAP + pa) : nullptr;
+	}
+	SpinlockGuard guard(mmio_lock);
+	for (physaddr_t p = ROUNDDOWN(pa, PGSIZE); p < pa + len; p += PGSIZE)
+		if (!kva_mapped(DIRECTMAP + p))
+			boot_map_region(kern_pgdir, DIRECTMAP + p, PGSIZE, p, PTE_NX);
+	return reinterpret_cast<void *>(DIRECTMAP + pa);
+}
+
+bool
+kva_mapped(uintptr_t va)
+{
+	Mapping m;
+	auto *pml4 = reinterpret_cast<pte_t *>(DIRECTMAP + PTE_ADDR(rcr3()));
+	return lookup_mapping(pml4, va, &m);
+}
+
+// ---------------------------------------------------------------------------
+// check_kern_pgdir: the kernel's address space is what memlayout.h says.
+
+namespace {
+
+void
+check_range(uintptr_t va, size_t size, physaddr_t pa, uint64_t want, uint64_t unwanted,
+	    const char *what)
+{
+	for (size_t off = 0; off < size;) {
+		Mapping m;
+		if (!lookup_mapping(kern_pgdir, va + off, &m))
+			panic("check_kern_pgdir: %s: %#lx is not mapped", what, va + off);
+		if (pa != ~0UL && m.pa != pa + off)
+			panic("check_kern_pgdir: %s: %#lx maps %#lx, expected %#lx", what,
+			      va + off, m.pa, pa + off);
+		if ((m.flags & want) != want || (m.flags & unwanted))
+			panic("check_kern_pgdir: %s: %#lx has flags %#lx", what, va + off, m.flags);
+		// Step to the end of this mapping (2 MiB pages check in one go).
+		off += m.size - ((va + off) & (m.size - 1));
+	}
+}
+
+void
+check_unmapped(uintptr_t va, size_t size, const char *what)
+{
+	for (size_t off = 0; off < size; off += PGSIZE)
+		if (check_va2pa(kern_pgdir, va + off) != ~0UL)
+			panic("check_kern_pgdir: %s: %#lx should be unmapped", what, va + off);
+}
+
+void
+check_stack(uintptr_t bottom, size_t size, bool present, const char *what)
+{
+	if (!present) {
+		check_unmapped(bottom, size, what);
+		return;
+	}
+	check_range(bottom, size, ~0UL, PTE_W | nx_bit, PTE_U, what);
+	for (size_t off = 0; off < size; off += PGSIZE)
+		if (pa2page(check_va2pa(kern_pgdir, bottom + off))->pp_ref == 0)
+			panic("check_kern_pgdir: %s: %#lx is backed by a free page", what,
+			      bottom + off);
+}
+
+} // namespace
+
+void
+check_kern_pgdir()
+{
+	// Pages array, user read-only at UPAGES.
+	check_range(UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE), PADDR(pages),
+		    PTE_U | nx_bit, PTE_W, "UPAGES");
+
+	// Direct map of all RAM.
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		if (r.type != MEM_USABLE)
+			continue;
+		physaddr_t start = ROUNDUP(r.base, PGSIZE);
+		physaddr_t stop = ROUNDDOWN(r.base + r.len, PGSIZE);
+		if (stop > start)
+			check_range(DIRECTMAP + start, stop - start, start, PTE_W | nx_bit, PTE_U,
+				    "direct map");
+	}
+
+	// Kernel image: text R-X, rodata R--, data RW-.
+	auto text = reinterpret_cast<uintptr_t>(__text_start);
+	auto rodata = reinterpret_cast<uintptr_t>(__rodata_start);
+	auto data = reinterpret_cast<uintptr_t>(__data_start);
+	check_range(text, reinterpret_cast<uintptr_t>(etext) - text, text - KERNBASE, 0,
+		    PTE_W | PTE_U | PTE_NX, "kernel text");
+	check_range(rodata, reinterpret_cast<uintptr_t>(__rodata_end) - rodata,
+		    rodata - KERNBASE, nx_bit, PTE_W | PTE_U, "kernel rodata");
+	check_range(data, KERNBASE + boot_next - data, data - KERNBASE, PTE_W | nx_bit, PTE_U,
+		    "kernel data");
+
+	// Every present CPU's stacks are backed; every gap, and every absent
+	// CPU's slot, is not.
+	for (int i = 0; i < NCPU; i++) {
+		bool present = i < ncpu;
+		check_stack(kstack_bottom(i), KSTKSIZE, present, "kernel stack");
+		check_unmapped(kstack_bottom(i) - KSTKGAP, KSTKGAP, "kernel stack guard gap");
+		for (int k = 1; k <= NIST; k++) {
+			check_stack(ist_top(i, k) - ISTSIZE, ISTSIZE, present, "IST stack");
+			check_unmapped(ist_top(i, k) - ISTSIZE - ISTGAP, ISTGAP, "IST guard gap");
+		}
+	}
+
+	// The user half holds only the read-only windows (UVPT, UPAGES, UENVS).
+	for (int i = 0; i < NPTENTRIES / 2; i++) {
+		bool expected = i == PML4X(UVPT) || i == PML4X(UPAGES) || i == PML4X(UENVS);
+		if ((kern_pgdir[i] & PTE_P) && !expected)
+			panic("check_kern_pgdir: PML4 slot %d of the user half is in use", i);
+		if (i == PML4X(UVPT) && (kern_pgdir[i] & PTE_W))
+			panic("check_kern_pgdir: UVPT is writable");
+	}
+	assert(kern_pgdir[PML4X(DIRECTMAP)] & PTE_P);
+	assert(kern_pgdir[PML4X(KERNBASE)] & PTE_P);
+	cprintf("check_kern_pgdir() succeeded!\n");
+}

@@ -1,0 +1,70 @@
+// Physical page allocation and 4-level page tables.
+#pragma once
+
+#include <inc/assert.h>
+#include <inc/memlayout.h>
+#include <kern/bootinfo.h>
+
+extern "C" char bootstacktop[], bootstack[];
+
+extern PageInfo *pages;
+extern size_t npages;
+extern pte_t *kern_pgdir;
+
+// Kernel virtual <-> physical. Kernel-image addresses (KERNBASE and up) and
+// direct-map addresses both translate; anything else is a bug and panics.
+physaddr_t _paddr(const char *file, int line, const void *kva);
+void *_kaddr(const char *file, int line, physaddr_t pa);
+#define PADDR(kva) _paddr(__FILE__, __LINE__, (const void *) (kva))
+#define KADDR(pa) _kaddr(__FILE__, __LINE__, (pa))
+
+enum {
+	ALLOC_ZERO = 1 << 0,	// page_alloc: fill the page with zeroes
+	ALLOC_LOW = 1 << 1,	// page_alloc: the page must lie below 4 GiB
+};
+
+void mem_init();
+void mem_init_mp();
+void check_kern_pgdir();
+void page_init();
+
+PageInfo *page_alloc(int alloc_flags);
+void page_free(PageInfo *pp);
+void page_decref(PageInfo *pp);
+int page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm);
+void page_remove(pte_t *pgdir, uintptr_t va);
+PageInfo *page_lookup(pte_t *pgdir, uintptr_t va, pte_t **pte_store);
+pte_t *pgdir_walk(pte_t *pgdir, uintptr_t va, int create);
+// Maps [va, va+size) to [pa, pa+size) with perm|PTE_P; perm|PTE_PS asks for
+// 2 MiB pages wherever va, pa and the remaining size allow it.
+void boot_map_region(pte_t *pgdir, uintptr_t va, size_t size, physaddr_t pa, uint64_t perm);
+void tlb_invalidate(pte_t *pgdir, uintptr_t va);
+// Maps [pa, pa+size) uncached into the MMIO window; returns its address.
+void *mmio_map_region(physaddr_t pa, size_t size);
+// Makes [pa, pa+len) readable through the direct map (firmware tables that
+// lie outside RAM) and returns the kernel address of pa.
+const void *phys_map(physaddr_t pa, size_t len);
+// True if va is mapped in the page table now loaded in CR3.
+bool kva_mapped(uintptr_t va);
+// Number of free pages (for boot statistics).
+size_t page_free_count();
+
+static inline physaddr_t
+page2pa(PageInfo *pp)
+{
+	return static_cast<physaddr_t>(pp - pages) << PGSHIFT;
+}
+
+static inline PageInfo *
+pa2page(physaddr_t pa)
+{
+	if (PGNUM(pa) >= npages)
+		panic("pa2page called with invalid pa %#lx", pa);
+	return &pages[PGNUM(pa)];
+}
+
+static inline void *
+page2kva(PageInfo *pp)
+{
+	return KADDR(page2pa(pp));
+}

@@ -1,0 +1,96 @@
+// cprintf for the kernel: formats into a buffer, then writes the whole text
+// under the console lock so lines from different CPUs never interleave.
+
+#include <inc/stdio.h>
+#include <kern/console.h>
+#include <kern/cpu.h>
+#include <kern/printf.h>
+#include <kern/spinlock.h>
+
+namespace {
+
+Spinlock console_lock("console");
+
+struct PrintBuf {
+	char buf[256];
+	int len;
+	int total;
+};
+
+void
+flush(PrintBuf *b)
+{
+	for (int i = 0; i < b->len; i++)
+		cons_putc(b->buf[i]);
+	b->len = 0;
+}
+
+void
+putch(int ch, void *p)
+{
+	auto *b = static_cast<PrintBuf *>(p);
+	b->buf[b->len++] = static_cast<char>(ch);
+	b->total++;
+	if (b->len == sizeof(b->buf))
+		flush(b);
+}
+
+} // namespace
+
+// Takes the console lock unless this CPU already holds it, which happens
+// only when a fault or panic interrupts output on this CPU: printing then
+// beats deadlocking on ourselves.
+ConsoleGuard::ConsoleGuard() : taken_(!console_lock.holding())
+{
+	if (taken_)
+		console_lock.lock();
+}
+
+ConsoleGuard::~ConsoleGuard()
+{
+	if (taken_)
+		console_lock.unlock();
+}
+
+int
+vcprintf(const char *fmt, va_list ap)
+{
+	PrintBuf b;
+	b.len = b.total = 0;
+	ConsoleGuard guard;
+	vprintfmt(putch, &b, fmt, ap);
+	flush(&b);
+	return b.total;
+}
+
+int
+cprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vcprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void
+cputchar(int c)
+{
+	ConsoleGuard guard;
+	cons_putc(c);
+}
+
+int
+getchar()
+{
+	int c;
+	while ((c = cons_getc()) == 0)
+		cpu_relax();
+	return c;
+}
+
+int
+iscons(int)
+{
+	return 1;
+}

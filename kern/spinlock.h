@@ -1,0 +1,50 @@
+// Spinlocks and the big kernel lock.
+#pragma once
+
+#include <inc/atomic.h>
+#include <inc/types.h>
+
+struct Cpu;
+
+// A mutual-exclusion lock for short critical sections on any CPU.
+//
+// Contract: acquire with interrupts disabled (the kernel runs with IF=0),
+// never recursively, and release on the CPU that acquired it. Breaking any
+// of these panics with the lock's name.
+class Spinlock {
+public:
+	explicit constexpr Spinlock(const char *name) : name_(name) {}
+	Spinlock(const Spinlock &) = delete;
+	Spinlock &operator=(const Spinlock &) = delete;
+
+	void lock();
+	void unlock();
+	// True if the current CPU holds the lock.
+	bool holding() const;
+	const char *name() const { return name_; }
+
+private:
+	Atomic<uint32_t> locked_{0};
+	const char *name_;
+	Cpu *cpu_ = nullptr;		// the holder, for the checks and for debugging
+	uint64_t pcs_[8] = {};		// return addresses when it was acquired
+};
+
+// Holds a Spinlock for the lifetime of a scope.
+class [[nodiscard]] SpinlockGuard {
+public:
+	explicit SpinlockGuard(Spinlock &lk) : lk_(lk) { lk_.lock(); }
+	~SpinlockGuard() { lk_.unlock(); }
+	SpinlockGuard(const SpinlockGuard &) = delete;
+	SpinlockGuard &operator=(const SpinlockGuard &) = delete;
+
+private:
+	Spinlock &lk_;
+};
+
+// The big kernel lock: held by whichever CPU runs kernel code on behalf of
+// an environment (JOS lab 4).
+extern Spinlock kernel_lock;
+
+static inline void lock_kernel() { kernel_lock.lock(); }
+static inline void unlock_kernel() { kernel_lock.unlock(); }

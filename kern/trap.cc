@@ -1,0 +1,211 @@
+// Trap handling. The kernel runs with interrupts disabled; every gate is an
+// interrupt gate. A fault in kernel mode is a kernel bug: it prints the
+// registers with the CPU number and panics. A double fault runs on its own
+// IST stack, so a kernel stack overflow is reported too.
+
+#include <inc/assert.h>
+#include <inc/memlayout.h>
+#include <inc/x86.h>
+#include <kern/cpu.h>
+#include <kern/kdebug.h>
+#include <kern/monitor.h>
+#include <kern/printf.h>
+#include <kern/trap.h>
+
+extern "C" char vector_stubs[];
+
+namespace {
+
+constexpr int kStubSize = 16;	// matches STUB_SIZE in trapentry.S
+
+Gatedesc idt[256];
+Pseudodesc idt_pd;
+
+const char *
+trapname(uint64_t trapno)
+{
+	static const char *const excnames[] = {
+		"Divide error", "Debug", "Non-Maskable Interrupt", "Breakpoint",
+		"Overflow", "BOUND Range Exceeded", "Invalid Opcode", "Device Not Available",
+		"Double Fault", "Coprocessor Segment Overrun", "Invalid TSS",
+		"Segment Not Present", "Stack Fault", "General Protection", "Page Fault",
+		"(unknown trap)", "x87 FPU Floating-Point Error", "Alignment Check",
+		"Machine-Check", "SIMD Floating-Point Exception", "Virtualization Exception",
+		"Control Protection Exception",
+	};
+	if (trapno < ARRAY_SIZE(excnames))
+		return excnames[trapno];
+	if (trapno == T_SYSCALL)
+		return "System call";
+	if (trapno == T_LAPIC_SPURIOUS)
+		return "Spurious interrupt";
+	if (trapno >= IRQ_OFFSET)
+		return "Hardware Interrupt";
+	return "(unknown trap)";
+}
+
+uint64_t
+tss_desc_low(uint64_t base, uint32_t limit)
+{
+	return (limit & 0xFFFFUL) | ((base & 0xFFFFFFUL) << 16) |
+	       (static_cast<uint64_t>(STS_T64A) << 40) | (1UL << 47) |
+	       ((static_cast<uint64_t>(limit) >> 16 & 0xF) << 48) | ((base >> 24 & 0xFF) << 56);
+}
+
+// Which CPU's guard gap (kernel stack or IST) holds va, or -1.
+int
+guard_gap_owner(uint64_t va, const char **which)
+{
+	for (int i = 0; i < NCPU; i++) {
+		uint64_t bottom = kstack_bottom(i);
+		if (va >= bottom - KSTKGAP && va < bottom) {
+			*which = "kernel stack";
+			return i;
+		}
+		for (int k = 1; k <= NIST; k++) {
+			uint64_t ist_bottom = ist_top(i, k) - ISTSIZE;
+			if (va >= ist_bottom - ISTGAP && va < ist_bottom) {
+				*which = k == IST_DF ? "double-fault stack" : "NMI stack";
+				return i;
+			}
+		}
+	}
+	return -1;
+}
+
+// Runs on the #DF IST stack. The usual cause in a kernel is a stack
+// overflow: the page fault on the guard gap cannot push its frame on the
+// same stack, and the CPU escalates.
+[[noreturn]] void
+double_fault(Trapframe *tf)
+{
+	uint64_t cr2 = rcr2();
+	const char *which = nullptr;
+	int owner = guard_gap_owner(cr2, &which);
+	if (owner < 0)
+		owner = guard_gap_owner(tf->tf_rsp, &which);
+	print_trapframe(tf);
+	if (owner >= 0)
+		panic("kernel stack overflow on CPU %d: fault address %#lx is in the "
+		      "guard gap below CPU %d's %s", cpunum(), cr2, owner, which);
+	panic("double fault on CPU %d (cr2 %#lx): a fault while delivering another fault",
+	      cpunum(), cr2);
+}
+
+void
+kernel_trap(Trapframe *tf)
+{
+	switch (tf->tf_trapno) {
+	case T_BRKPT:
+		monitor(tf);
+		return;
+	case T_LAPIC_SPURIOUS:
+		return;		// nothing to acknowledge
+	case T_PGFLT: {
+		uint64_t cr2 = rcr2();
+		RipDebugInfo info;
+		debuginfo_rip(tf->tf_rip, &info);
+		print_trapframe(tf);
+		panic("kernel page fault on CPU %d: %s va %#lx at rip %#lx (%s+%lu)", cpunum(),
+		      (tf->tf_err & FEC_WR) ? "write to" : (tf->tf_err & FEC_I) ? "execute at" : "read from",
+		      cr2, tf->tf_rip, info.fn_name, tf->tf_rip - info.fn_addr);
+	}
+	default:
+		print_trapframe(tf);
+		panic("unexpected trap %lu (%s) in kernel mode on CPU %d", tf->tf_trapno,
+		      trapname(tf->tf_trapno), cpunum());
+	}
+}
+
+} // namespace
+
+void
+trap_init()
+{
+	auto base = reinterpret_cast<uint64_t>(vector_stubs);
+	for (int i = 0; i < 256; i++)
+		idt[i] = make_gate(base + i * kStubSize, STS_IG64, 0, 0);
+	// User code may execute int3 (JOS's breakpoint test).
+	idt[T_BRKPT] = make_gate(base + T_BRKPT * kStubSize, STS_IG64, 3, 0);
+	idt_pd.pd_lim = sizeof(idt) - 1;
+	idt_pd.pd_base = reinterpret_cast<uint64_t>(idt);
+	lidt(&idt_pd);
+}
+
+void
+trap_init_percpu()
+{
+	Cpu *c = thiscpu;
+	int id = static_cast<int>(c->cpu_id);
+
+	c->cpu_ts = Taskstate{};
+	c->cpu_ts.ts_rsp[0] = kstack_top(id);
+	c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(id, IST_DF);
+	c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(id, IST_NMI);
+	c->cpu_ts.ts_iomb = sizeof(Taskstate);	// no I/O permission bitmap
+
+	auto tss = reinterpret_cast<uint64_t>(&c->cpu_ts);
+	c->gdt[0] = 0;
+	c->gdt[GD_KT >> 3] = SEG_CODE64_KERNEL;
+	c->gdt[GD_KD >> 3] = SEG_DATA_KERNEL;
+	c->gdt[GD_UD >> 3] = SEG_DATA_USER;
+	c->gdt[GD_UT >> 3] = SEG_CODE64_USER;
+	c->gdt[GD_TSS0 >> 3] = tss_desc_low(tss, sizeof(Taskstate) - 1);
+	c->gdt[(GD_TSS0 >> 3) + 1] = tss >> 32;
+
+	Pseudodesc gdt_pd = {sizeof(c->gdt) - 1, reinterpret_cast<uint64_t>(c->gdt)};
+	lgdt(&gdt_pd);
+	reload_segments(GD_KT, GD_KD);
+	// Each CPU must load its own TSS: ltr marks the descriptor busy, and a
+	// second ltr of a busy descriptor faults.
+	ltr(GD_TSS0);
+
+	// Now that this CPU has IST stacks, NMI and #DF may use them. The IDT is
+	// shared; writing the same IST numbers again from another CPU is benign.
+	idt[T_DBLFLT].ist = IST_DF;
+	idt[T_NMI].ist = IST_NMI;
+	lidt(&idt_pd);
+}
+
+void
+print_trapframe(const Trapframe *tf)
+{
+	const PushRegs &r = tf->tf_regs;
+	ConsoleGuard guard;
+	cprintf("TRAP frame at %p from CPU %d\n", tf, cpunum());
+	cprintf("  rax %016lx  rbx %016lx  rcx %016lx\n", r.reg_rax, r.reg_rbx, r.reg_rcx);
+	cprintf("  rdx %016lx  rsi %016lx  rdi %016lx\n", r.reg_rdx, r.reg_rsi, r.reg_rdi);
+	cprintf("  rbp %016lx  r8  %016lx  r9  %016lx\n", r.reg_rbp, r.reg_r8, r.reg_r9);
+	cprintf("  r10 %016lx  r11 %016lx  r12 %016lx\n", r.reg_r10, r.reg_r11, r.reg_r12);
+	cprintf("  r13 %016lx  r14 %016lx  r15 %016lx\n", r.reg_r13, r.reg_r14, r.reg_r15);
+	cprintf("  trap 0x%08lx %s\n", tf->tf_trapno, trapname(tf->tf_trapno));
+	if (tf->tf_trapno == T_PGFLT || tf->tf_trapno == T_DBLFLT)
+		cprintf("  cr2  0x%016lx\n", rcr2());
+	cprintf("  err  0x%08lx", tf->tf_err);
+	if (tf->tf_trapno == T_PGFLT)
+		cprintf(" [%s, %s, %s]", (tf->tf_err & FEC_U) ? "user" : "kernel",
+			(tf->tf_err & FEC_I) ? "execute" : (tf->tf_err & FEC_WR) ? "write" : "read",
+			(tf->tf_err & FEC_PR) ? "protection" : "not-present");
+	cprintf("\n");
+	RipDebugInfo info;
+	debuginfo_rip(tf->tf_rip, &info);
+	cprintf("  rip  0x%016lx %s+%lu\n", tf->tf_rip, info.fn_name, tf->tf_rip - info.fn_addr);
+	cprintf("  cs   0x----%04lx\n", tf->tf_cs & 0xFFFF);
+	cprintf("  flag 0x%016lx\n", tf->tf_rflags);
+	cprintf("  rsp  0x%016lx\n", tf->tf_rsp);
+	cprintf("  ss   0x----%04lx\n", tf->tf_ss & 0xFFFF);
+}
+
+extern "C" void
+trap(Trapframe *tf)
+{
+	if (tf->tf_trapno == T_DBLFLT)
+		double_fault(tf);
+	if ((tf->tf_cs & 3) == 0) {
+		kernel_trap(tf);
+		return;
+	}
+	print_trapframe(tf);
+	panic("trap %lu (%s) from user mode, but there are no environments yet",
+	      tf->tf_trapno, trapname(tf->tf_trapno));
+}

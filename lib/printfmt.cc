@@ -1,0 +1,285 @@
+// JOS's printfmt: the formatting engine behind cprintf, snprintf and the
+// user-level printf. Supports %d %i %u %x %X %o %p %s %c %e %%, a width,
+// '-', '0' and '#' flags, a precision for strings, and the l/ll/z modifiers.
+
+#include <inc/error.h>
+#include <inc/stdio.h>
+#include <inc/string.h>
+
+namespace {
+
+const char *const error_string[MAXERROR] = {
+	nullptr,
+	"unspecified error",
+	"bad environment",
+	"invalid parameter",
+	"out of memory",
+	"out of environments",
+	"segmentation fault",
+};
+
+} // namespace
+
+const char *
+strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err >= MAXERROR || error_string[err] == nullptr)
+		return "unknown error";
+	return error_string[err];
+}
+
+namespace {
+
+// Prints num in base, right-justified in width with padc (unless padc is
+// '-', which means left-justified: the caller pads afterwards).
+void
+printnum(void (*putch)(int, void *), void *putdat, uint64_t num, unsigned base,
+	 int width, int padc, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char buf[24];
+	int n = 0;
+	do {
+		buf[n++] = digits[num % base];
+		num /= base;
+	} while (num);
+	if (padc != '-')
+		for (int i = n; i < width; i++)
+			putch(padc, putdat);
+	while (n > 0)
+		putch(buf[--n], putdat);
+}
+
+uint64_t
+getuint(va_list *ap, int lflag)
+{
+	if (lflag >= 2)
+		return va_arg(*ap, unsigned long long);
+	if (lflag)
+		return va_arg(*ap, unsigned long);
+	return va_arg(*ap, unsigned int);
+}
+
+int64_t
+getint(va_list *ap, int lflag)
+{
+	if (lflag >= 2)
+		return va_arg(*ap, long long);
+	if (lflag)
+		return va_arg(*ap, long);
+	return va_arg(*ap, int);
+}
+
+int
+count_digits(uint64_t num, unsigned base)
+{
+	int n = 1;
+	while (num >= base)
+		num /= base, n++;
+	return n;
+}
+
+} // namespace
+
+void
+vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+
+	for (;;) {
+		int ch;
+		while ((ch = static_cast<unsigned char>(*fmt++)) != '%') {
+			if (ch == '\0') {
+				va_end(aq);
+				return;
+			}
+			putch(ch, putdat);
+		}
+
+		const char *start = fmt;
+		int padc = ' ', width = -1, precision = -1, lflag = 0;
+		bool altflag = false;
+	reswitch:
+		switch (ch = static_cast<unsigned char>(*fmt++)) {
+		case '#':
+			altflag = true;
+			goto reswitch;
+		case '-':
+			padc = '-';
+			goto reswitch;
+		case '0':
+			if (padc != '-')
+				padc = '0';
+			goto reswitch;
+		case '1': case '2': case '3': case '4': case '5':
+		case '6': case '7': case '8': case '9':
+			for (width = 0;; ++fmt) {
+				width = width * 10 + ch - '0';
+				ch = *fmt;
+				if (ch < '0' || ch > '9')
+					break;
+			}
+			goto reswitch;
+		case '*':
+			width = va_arg(aq, int);
+			goto reswitch;
+		case '.':
+			precision = 0;
+			if (*fmt == '*') {
+				precision = va_arg(aq, int);
+				fmt++;
+			} else {
+				while (*fmt >= '0' && *fmt <= '9')
+					precision = precision * 10 + *fmt++ - '0';
+			}
+			goto reswitch;
+		case 'l':
+			lflag++;
+			goto reswitch;
+		case 'z':
+			lflag = 1;
+			goto reswitch;
+
+		case 'c':
+			putch(va_arg(aq, int), putdat);
+			break;
+
+		case 'e': {
+			// JOS's %e: an error code by name. Code checked by
+			// -Wformat passes strerror(err) to %s instead.
+			int err = va_arg(aq, int);
+			printfmt(putch, putdat, "%s", strerror(err));
+			break;
+		}
+
+		case 's': {
+			const char *p = va_arg(aq, const char *);
+			if (p == nullptr)
+				p = "(null)";
+			int len = static_cast<int>(precision >= 0 ? strnlen(p, precision) : strlen(p));
+			if (padc != '-')
+				for (int i = len; i < width; i++)
+					putch(' ', putdat);
+			for (int i = 0; i < len; i++)
+				putch(p[i], putdat);
+			if (padc == '-')
+				for (int i = len; i < width; i++)
+					putch(' ', putdat);
+			break;
+		}
+
+		case 'd':
+		case 'i': {
+			int64_t num = getint(&aq, lflag);
+			uint64_t mag = num < 0 ? -static_cast<uint64_t>(num) : num;
+			int len = count_digits(mag, 10) + (num < 0);
+			if (num < 0 && padc == '0')
+				putch('-', putdat);
+			if (padc != '-')
+				for (int i = len; i < width; i++)
+					putch(padc, putdat);
+			if (num < 0 && padc != '0')
+				putch('-', putdat);
+			printnum(putch, putdat, mag, 10, 0, ' ', false);
+			if (padc == '-')
+				for (int i = len; i < width; i++)
+					putch(' ', putdat);
+			break;
+		}
+
+		case 'u':
+		case 'o':
+		case 'x':
+		case 'X':
+		case 'p': {
+			unsigned base = ch == 'u' ? 10 : ch == 'o' ? 8 : 16;
+			uint64_t num;
+			if (ch == 'p') {
+				num = reinterpret_cast<uintptr_t>(va_arg(aq, void *));
+				putch('0', putdat);
+				putch('x', putdat);
+				if (width < 0)
+					width = 16, padc = '0';
+				else
+					width -= 2;
+			} else {
+				num = getuint(&aq, lflag);
+				if (altflag && num != 0 && ch != 'u') {
+					// C's alternate form: 0x/0X for hex, a leading 0 for octal.
+					putch('0', putdat);
+					if (ch != 'o')
+						putch(ch, putdat);
+					width -= ch == 'o' ? 1 : 2;
+				}
+			}
+			printnum(putch, putdat, num, base, width, padc, ch == 'X');
+			if (padc == '-')
+				for (int i = count_digits(num, base); i < width; i++)
+					putch(' ', putdat);
+			break;
+		}
+
+		case '%':
+			putch('%', putdat);
+			break;
+
+		default:
+			// Unknown conversion: print it literally so the mistake shows.
+			putch('%', putdat);
+			fmt = start;
+			break;
+		}
+	}
+}
+
+void
+printfmt(void (*putch)(int, void *), void *putdat, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintfmt(putch, putdat, fmt, ap);
+	va_end(ap);
+}
+
+namespace {
+struct SprintBuf {
+	char *buf;
+	char *ebuf;
+	int cnt;
+};
+
+void
+sprintputch(int ch, void *p)
+{
+	auto *b = static_cast<SprintBuf *>(p);
+	b->cnt++;
+	if (b->buf < b->ebuf)
+		*b->buf++ = static_cast<char>(ch);
+}
+} // namespace
+
+// Like C's vsnprintf: always terminates when size > 0 and returns the length
+// the full output would have had.
+int
+vsnprintf(char *buf, int size, const char *fmt, va_list ap)
+{
+	if (buf == nullptr || size < 1)
+		return -E_INVAL;
+	SprintBuf b = {buf, buf + size - 1, 0};
+	vprintfmt(sprintputch, &b, fmt, ap);
+	*b.buf = '\0';
+	return b.cnt;
+}
+
+int
+snprintf(char *buf, int size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return rc;
+}
