@@ -25,9 +25,10 @@ endif
 ifeq ($(filter $(KVM),0 1),)
 $(error KVM=$(KVM) is not valid: KVM takes 0 (TCG emulation) or 1 (hardware, /dev/kvm))
 endif
+KVM_DEV ?= /dev/kvm
 ifeq ($(KVM),1)
-ifeq ($(shell test -r /dev/kvm -a -w /dev/kvm && echo ok),)
-$(error KVM=1 needs read-write access to /dev/kvm, which $(if $(wildcard /dev/kvm),you do not have (add yourself to the kvm group),this machine does not have); use KVM=0)
+ifeq ($(shell test -r $(KVM_DEV) -a -w $(KVM_DEV) && echo ok),)
+$(error KVM=1 needs read-write access to $(KVM_DEV), which $(if $(wildcard $(KVM_DEV)),you do not have (add yourself to the kvm group),this machine does not have); use KVM=0)
 endif
 endif
 

@@ -68,8 +68,9 @@ recurse_until_overflow(int depth)
 	return recurse_until_overflow(depth + 1) + frame[0];
 }
 
-// crash=NAME crashcpu=N: this CPU faults on purpose if it is CPU N.
-void
+// crash=NAME crashcpu=N: this CPU faults on purpose if it is CPU N. Not
+// inlined, so that reports name it.
+[[gnu::noinline]] void
 crash_if_asked()
 {
 	if (kargs.crash == Crash::None || kargs.crashcpu != static_cast<uint32_t>(cpunum()))

@@ -1,0 +1,91 @@
+"""pytest set-up for the graders: one build before any test, and points.
+
+`make test` runs plain pytest. `make grade` adds --grade: a line per test
+(`name: OK (1.2s)`), grouped by part, and a `Score: X/Y` line; pytest's exit
+status is nonzero whenever a test (and so a point) is lost.
+"""
+
+import os
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--grade", action="store_true",
+                     help="print points per test and a 'Score: X/Y' line")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): what the test is worth in make grade (default 1)")
+    config.addinivalue_line("markers", "part(name): the lab part the test is graded under")
+    config.addinivalue_line("markers", "slow: a long test (255 CPUs ...); CI still runs it")
+    config.addinivalue_line("markers", "kvm: needs /dev/kvm; skipped with a reason without it")
+    config._grade_start = time.monotonic()
+    if config.getoption("--grade") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(GradeReport(config), "smpjos-grade")
+
+
+def pytest_sessionstart(session):
+    # Build once, before the workers start (xdist workers have workerinput).
+    if not hasattr(session.config, "workerinput"):
+        harness.make("all")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("kvm") and not harness.kvm_available():
+        pytest.skip("/dev/kvm is missing or not writable on this machine: KVM test skipped")
+    points = item.get_closest_marker("points")
+    part = item.get_closest_marker("part")
+    item.user_properties.append(("points", points.args[0] if points else 1))
+    item.user_properties.append(("part", part.args[0] if part else _default_part(item)))
+
+
+def _default_part(item):
+    name = os.path.basename(str(item.fspath))
+    return name[len("test_"):-len(".py")].replace("_", " ") if name.startswith("test_") else name
+
+
+class GradeReport:
+    """Collects results (on the xdist controller too) and prints the score."""
+
+    def __init__(self, config):
+        self.config = config
+        self.results = {}
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        entry = self.results.setdefault(report.nodeid, {
+            "points": props.get("points", 1), "part": props.get("part", "?"),
+            "outcome": "passed", "duration": 0.0, "reason": ""})
+        entry["duration"] += report.duration
+        if report.skipped and entry["outcome"] == "passed":
+            entry["outcome"] = "skipped"
+            entry["reason"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        elif report.failed:
+            entry["outcome"] = "failed"
+
+    def pytest_terminal_summary(self, terminalreporter):
+        tr = terminalreporter
+        tr.section("grade")
+        got = total = 0
+        by_part = {}
+        for nodeid, r in sorted(self.results.items()):
+            by_part.setdefault(r["part"], []).append((nodeid, r))
+        for part, entries in by_part.items():
+            tr.write_line("%s:" % part)
+            for nodeid, r in entries:
+                name = nodeid.split("::", 1)[-1]
+                if r["outcome"] == "skipped":
+                    tr.write_line("  %s: SKIP (%s)" % (name, r["reason"]))
+                    continue
+                total += r["points"]
+                ok = r["outcome"] == "passed"
+                got += r["points"] if ok else 0
+                tr.write_line("  %s: %s (%.1fs)" % (name, "OK" if ok else "FAIL", r["duration"]))
+        tr.write_line("Score: %d/%d" % (got, total))
+        tr.write_line("Grading took %.1fs" % (time.monotonic() - self.config._grade_start))

@@ -1,0 +1,246 @@
+"""The QEMU harness every grader shares.
+
+A test describes a boot (CPUs, memory, boot path, accelerator, kernel
+arguments, extra QEMU arguments); the harness asks `make print-qemu` for the
+command line (the same one `make qemu-nox` runs), starts QEMU under
+`timeout -k`, feeds it optional console input, and keeps the serial log in
+obj/grade/<test>.log. The result says in words what happened: the kernel
+exited (pass or panic), a triple fault reset the machine, QEMU refused its
+arguments, or the run timed out.
+"""
+
+import fcntl
+import os
+import re
+import shlex
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOGDIR = os.path.join(ROOT, "obj", "grade")
+
+# isa-debug-exit: QEMU's status is (value << 1) | 1 (see kern/exit.h).
+EXIT_PASS = 33
+EXIT_FAIL = 35
+TIMEOUT_STATUSES = (124, 137)
+
+
+def kvm_available():
+    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def make(*args, env=None, check=True, timeout=600):
+    """Runs make quietly in the project root; returns the CompletedProcess."""
+    cmd = ["make", "-s", "--no-print-directory", *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError("`%s` failed:\n%s%s" % (" ".join(cmd), proc.stdout, proc.stderr))
+    return proc
+
+
+@dataclass
+class Boot:
+    """One way to start the kernel."""
+    cpus: int = 1
+    mem: str = "256M"
+    boot: str = "direct"
+    kvm: bool = False
+    x2apic: str = "default"
+    kargs: str = "monitor=off"
+    smpopts: str = ""
+    qemu_extra: list = field(default_factory=list)
+    timeout: float = 60.0
+    stdin: bytes = b""          # console input, typed once `prompt` appears
+    prompt: bytes = b"K> "
+
+    def make_vars(self):
+        return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
+                "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
+                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts]
+
+
+class QemuRun:
+    """What one boot printed and how it ended."""
+
+    def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd):
+        self.name = name
+        self.boot = boot
+        self.status = status
+        self.log = log
+        self.stderr = stderr
+        self.qemu_log = qemu_log
+        self.elapsed = elapsed
+        self.cmd = cmd
+        self.lines = log.splitlines()
+
+    @property
+    def logfile(self):
+        return os.path.join(LOGDIR, self.name + ".log")
+
+    def outcome(self):
+        """A short phrase for how the run ended."""
+        if self.status == EXIT_PASS:
+            return "kernel exited with the pass status"
+        if self.status == EXIT_FAIL:
+            panic = self.first(r"kernel panic on CPU .*")
+            return "kernel panicked: %s" % (panic or "(no panic line; exit status 'fail')")
+        if self.status in TIMEOUT_STATUSES:
+            return "timed out after %.0fs" % self.boot.timeout
+        if "Triple fault" in self.qemu_log:
+            return ("triple fault: the CPU reset (a fault while the IDT, GDT, TSS or "
+                    "stack was unusable)")
+        if self.status == 0:
+            return "the machine reset or powered off without the exit device (status 0)"
+        qemu_err = [l for l in self.stderr.splitlines() if "qemu-system" in l]
+        if qemu_err:
+            return "QEMU refused to run: %s" % " / ".join(qemu_err)
+        return "QEMU exited with status %d" % self.status
+
+    def first(self, pattern):
+        """The first log line matching pattern (a regex), or None."""
+        rx = re.compile(pattern)
+        for line in self.lines:
+            m = rx.search(line)
+            if m:
+                return m.group(0)
+        return None
+
+    def all(self, pattern):
+        rx = re.compile(pattern)
+        return [m for m in (rx.search(l) for l in self.lines) if m]
+
+    def excerpt(self, n=25):
+        tail = self.lines[-n:]
+        return "\n".join("    | " + l for l in tail)
+
+    def explain(self, problem):
+        return ("%s\n  run: %s\n  outcome: %s\n  serial log: %s (last lines below)\n%s"
+                % (problem, self.cmd, self.outcome(), os.path.relpath(self.logfile, ROOT),
+                   self.excerpt()))
+
+    # -- assertions -------------------------------------------------------
+
+    def expect_pass(self):
+        if self.status != EXIT_PASS:
+            raise AssertionError(self.explain("the kernel did not finish cleanly"))
+        return self
+
+    def expect(self, *patterns):
+        """Every pattern (a regex) must match some line, in any order."""
+        missing = [p for p in patterns if self.first(p) is None]
+        if missing:
+            raise AssertionError(self.explain(
+                "missing from the serial log: " + ", ".join(repr(p) for p in missing)))
+        return self
+
+    def expect_in_order(self, *patterns):
+        """The patterns must match lines in this order."""
+        i = 0
+        for p in patterns:
+            rx = re.compile(p)
+            while i < len(self.lines) and not rx.search(self.lines[i]):
+                i += 1
+            if i == len(self.lines):
+                raise AssertionError(self.explain("not found in order: %r" % p))
+            i += 1
+        return self
+
+    def expect_absent(self, *patterns):
+        found = [p for p in patterns if self.first(p) is not None]
+        if found:
+            raise AssertionError(self.explain(
+                "unexpected in the serial log: " + ", ".join(repr(p) for p in found)))
+        return self
+
+
+def _build_iso(boot):
+    """BOOT=grub needs an ISO with this KARGS in grub.cfg; build it once,
+    under a lock, since parallel tests may ask for the same one."""
+    os.makedirs(LOGDIR, exist_ok=True)
+    with open(os.path.join(LOGDIR, ".iso.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        make("iso", *boot.make_vars())
+
+
+def qemu_command(boot):
+    """The argument list `make qemu-nox` would run for this boot."""
+    if boot.boot == "grub":
+        _build_iso(boot)
+    line = make("print-qemu", *boot.make_vars()).stdout.strip()
+    return shlex.split(line)
+
+
+def run(name, config=None, **kw):
+    """Boots the kernel as described and returns a QemuRun.
+
+    name names the log files (obj/grade/<name>.log); config is a Boot, or
+    keyword arguments give Boot fields."""
+    boot = config or Boot(**kw)
+    os.makedirs(LOGDIR, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    qemu_log = os.path.join(LOGDIR, safe + ".qemu.log")
+    if os.path.exists(qemu_log):
+        os.unlink(qemu_log)
+    cmd = qemu_command(boot) + ["-d", "cpu_reset,guest_errors", "-D", qemu_log] + boot.qemu_extra
+    full = ["timeout", "-k", "5", "%g" % boot.timeout] + cmd
+
+    start = time.monotonic()
+    if boot.stdin:
+        status, out, err = _run_typing(full, boot)
+    else:
+        proc = subprocess.run(full, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True)
+        status, out, err = proc.returncode, proc.stdout, proc.stderr
+    elapsed = time.monotonic() - start
+
+    log = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    with open(os.path.join(LOGDIR, safe + ".log"), "w") as f:
+        f.write(log)
+    try:
+        with open(qemu_log, errors="replace") as f:
+            qlog = f.read()
+    except FileNotFoundError:
+        qlog = ""
+    return QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
+                   elapsed, shlex.join(cmd))
+
+
+def _run_typing(full, boot):
+    """Runs QEMU and types boot.stdin once boot.prompt appears, as a person
+    would: input sent earlier is lost when the kernel resets the UART. After
+    that, QEMU reads stdin only as the UART's FIFO drains, so all of it can
+    be written at once."""
+    proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out, err = bytearray(), bytearray()
+    prompted = threading.Event()
+
+    def read_stdout():
+        while True:
+            chunk = proc.stdout.read1(4096)
+            if not chunk:
+                break
+            out.extend(chunk)
+            if boot.prompt in out:
+                prompted.set()
+        prompted.set()      # EOF: QEMU is gone; stop waiting
+
+    def read_stderr():
+        err.extend(proc.stderr.read())
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (read_stdout, read_stderr)]
+    for t in threads:
+        t.start()
+    prompted.wait()         # bounded: `timeout` ends QEMU, and with it stdout
+    try:
+        proc.stdin.write(boot.stdin)
+        proc.stdin.flush()
+    except BrokenPipeError:
+        pass
+    status = proc.wait()
+    for t in threads:
+        t.join()
+    proc.stdin.close()
+    return status, bytes(out), bytes(err)

@@ -1,0 +1,58 @@
+"""The kernel's reports: command-line warnings, the monitor, fault dumps."""
+
+import harness
+
+
+def test_unknown_kernel_argument_warns_and_boot_goes_on():
+    r = harness.run("karg-unknown", kargs="frobnicate=7 monitor=off")
+    r.expect_pass()
+    r.expect(r"^warning: unknown kernel argument 'frobnicate=7' ignored \(known: apic, "
+             r"smpboot, monitor, crash, crashcpu, run\)")
+    assert len(r.all(r"^warning:")) == 1, r.explain("expected exactly one warning line")
+
+
+def test_malformed_kernel_argument_uses_default():
+    r = harness.run("karg-malformed", kargs="apic=banana smpboot monitor=off")
+    r.expect_pass()
+    r.expect(r"^warning: kernel argument 'apic=banana' is not valid: expected "
+             r"apic=auto\|xapic\|x2apic; using auto",
+             r"^warning: kernel argument 'smpboot' needs a value: "
+             r"smpboot=serial\|parallel; using serial")
+
+
+def test_monitor_backtrace_through_serial_input():
+    r = harness.run("monitor-backtrace", kargs="", stdin=b"backtrace\rkerninfo\rexit\r")
+    r.expect_pass()
+    r.expect_in_order(r"^Welcome to the JOS kernel monitor!", r"K> backtrace",
+                      r"^Stack backtrace:", r"^  rbp [0-9a-f]{16}  rip [0-9a-f]{16}  monitor\+\d+",
+                      r"^  rbp [0-9a-f]{16}  rip [0-9a-f]{16}  kern_main_on_kstack\+\d+",
+                      r"K> kerninfo", r"^Kernel executable memory footprint: \d+KB")
+
+
+def test_monitor_rejects_unknown_command():
+    r = harness.run("monitor-unknown", kargs="", stdin=b"launch-missiles\rexit\r")
+    r.expect_pass()
+    r.expect(r"^Unknown command 'launch-missiles'")
+
+
+def test_kernel_page_fault_prints_register_dump():
+    r = harness.run("crash-pagefault", kargs="crash=pagefault monitor=off")
+    assert r.status == harness.EXIT_FAIL, r.explain("a kernel page fault must panic")
+    r.expect_in_order(
+        r"^TRAP frame at 0x[0-9a-f]+ from CPU 0",
+        r"^  rax [0-9a-f]{16}  rbx",
+        r"^  trap 0x0000000e Page Fault",
+        r"^  cr2  0x00000000deadb000",
+        r"^  err  0x00000000 \[kernel, read, not-present\]",
+        r"^  rip  0x[0-9a-f]{16} crash_if_asked\+\d+",
+        r"^kernel panic on CPU 0 at kern/trap\.cc:\d+: kernel page fault on CPU 0: "
+        r"read from va 0xdeadb000",
+        r"^Stack backtrace:")
+
+
+def test_triple_fault_is_reported_as_such():
+    # An empty IDT: the CPU cannot deliver any exception and resets. The
+    # harness must name that, not report a bare timeout or status.
+    r = harness.run("crash-triplefault", kargs="crash=triplefault monitor=off")
+    r.expect(r"^crash: CPU 0 loads an empty IDT and traps")
+    assert r.outcome().startswith("triple fault"), r.explain("expected a triple fault report")

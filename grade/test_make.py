@@ -1,0 +1,107 @@
+"""The build's interface: wrong make variables, missing packages, gdb."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+import harness
+
+
+@pytest.mark.parametrize("var,needle", [
+    ("CPUS=0", "CPUS=0 is not valid: CPUS takes a number of CPUs from 1 to 255"),
+    ("CPUS=abc", "CPUS=abc is not valid"),
+    ("CPUS=-2", "CPUS=-2 is not valid"),
+    ("CPUS=300", "CPUS=300 is too many: QEMU's q35 machine allows at most 288 CPUs"),
+    ("CPUS=256", "CPUS=256 needs KVM=1: under TCG, q35 allows at most 255 CPUs"),
+    ("BOOT=floppy", "BOOT=floppy is not valid: BOOT takes grub"),
+    ("KVM=yes", "KVM=yes is not valid: KVM takes 0"),
+    ("X2APIC=maybe", "X2APIC=maybe is not valid: X2APIC takes default, on or off"),
+    ("MEM=lots", "MEM=lots is not valid: MEM takes a size like 64M"),
+    ("MEM=16M", "MEM=16M is too small: the kernel needs at least MEM=32M"),
+    ("KARGS=apic='x2apic'", "KARGS must not contain quotes"),
+])
+def test_bad_make_variable_names_itself(var, needle):
+    p = harness.make("print-qemu", var, check=False)
+    assert p.returncode != 0, "make accepted %s:\n%s" % (var, p.stdout)
+    assert needle in p.stderr, "for %s make said:\n%s" % (var, p.stderr)
+    assert p.stderr.count("***") == 1, "expected one error line:\n" + p.stderr
+
+
+def test_kvm_without_device_is_refused():
+    # KVM_DEV points the check elsewhere, as on a machine without KVM.
+    p = harness.make("print-qemu", "KVM=1", "KVM_DEV=/nonexistent/kvm", check=False)
+    assert p.returncode != 0
+    assert "KVM=1 needs read-write access to /nonexistent/kvm" in p.stderr, p.stderr
+    assert "use KVM=0" in p.stderr
+
+
+def test_good_variables_reach_qemu():
+    p = harness.make("print-qemu", "CPUS=6", "SMPOPTS=sockets=2,cores=3", "MEM=512M",
+                     "BOOT=direct", "X2APIC=off", "KARGS=apic=xapic")
+    cmd = p.stdout
+    for want in ("-smp 6,sockets=2,cores=3", "-m 512M", "-cpu qemu64,-x2apic",
+                 "-kernel obj/kern/kernel", "-append 'apic=xapic'", "-machine q35",
+                 "isa-debug-exit"):
+        assert want in cmd, "%r missing from %s" % (want, cmd)
+
+
+def test_missing_package_prints_the_apt_get_line(tmp_path):
+    # As a user who cannot install: no root, no sudo, and no QEMU on PATH.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("sh", "id", "sed", "cat"):
+        os.symlink(shutil.which(tool), bindir / tool)
+    env = {"PATH": str(bindir)}
+    cmd = [str(harness.ROOT) + "/conf/need.sh", "qemu", "iso"]
+    # Run as nobody even when the tests run as root.
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30,
+                       user=65534, group=65534, extra_groups=[])
+    assert p.returncode == 1, p.stderr
+    assert "these Debian packages are missing: qemu-system-x86" in p.stderr, p.stderr
+    assert ("install them with:  sudo apt-get update && sudo apt-get install -y "
+            "--no-install-recommends qemu-system-x86") in p.stderr, p.stderr
+    assert "grub-common" in p.stderr and "xorriso" in p.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gdb_stops_at_a_kernel_breakpoint():
+    port = free_port()
+    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "CPUS=2", "KARGS=monitor=off"]
+    harness.make(".gdbinit", *vars_)
+    qemu = subprocess.Popen(["timeout", "-k", "5", "90", "make", "-s", "qemu-nox-gdb"] + vars_,
+                            cwd=harness.ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        # Wait for QEMU's gdb stub to listen.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("QEMU's gdb stub never listened on port %d" % port)
+        gdb = subprocess.run(
+            ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit",
+             "-ex", "break check_page_alloc", "-ex", "continue",
+             "-ex", "bt", "-ex", "info threads", "-ex", "kill"],
+            cwd=harness.ROOT, capture_output=True, text=True)
+        out = gdb.stdout + gdb.stderr
+        assert "Temporary breakpoint 1, kern_main" in out, out
+        assert re.search(r"Breakpoint 2, .*check_page_alloc \(\)", out), out
+        assert "mem_init" in out, "the backtrace should show the caller:\n" + out
+        assert re.search(r"Thread 1\.2 \(CPU#1", out), "each vCPU should be a gdb thread:\n" + out
+    finally:
+        os.killpg(qemu.pid, 15)
+        qemu.wait(timeout=30)
