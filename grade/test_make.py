@@ -12,7 +12,7 @@ import pytest
 import harness
 
 
-@pytest.mark.parametrize("var,needle", [
+BAD_VARIABLES = [
     ("CPUS=0", "CPUS=0 is not valid: CPUS takes a number of CPUs from 1 to 255"),
     ("CPUS=abc", "CPUS=abc is not valid"),
     ("CPUS=-2", "CPUS=-2 is not valid"),
@@ -24,7 +24,10 @@ import harness
     ("MEM=lots", "MEM=lots is not valid: MEM takes a size like 64M"),
     ("MEM=16M", "MEM=16M is too small: the kernel needs at least MEM=32M"),
     ("KARGS=apic='x2apic'", "KARGS must not contain quotes"),
-])
+]
+
+
+@pytest.mark.parametrize("var,needle", BAD_VARIABLES, ids=[v for v, _ in BAD_VARIABLES])
 def test_bad_make_variable_names_itself(var, needle):
     p = harness.make("print-qemu", var, check=False)
     assert p.returncode != 0, "make accepted %s:\n%s" % (var, p.stdout)
