@@ -212,6 +212,7 @@ boot_gdtdesc32:
 	.short	boot_gdt_end - boot_gdt - 1
 	.long	RELOC(boot_gdt)
 	.balign	8
+.globl boot_gdtdesc64
 boot_gdtdesc64:
 	.short	boot_gdt_end - boot_gdt - 1
 	.quad	boot_gdt

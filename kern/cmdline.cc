@@ -52,9 +52,27 @@ set_monitor(KernelArgs *a, const char *v, size_t n)
 }
 
 bool
+set_acpi(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "on|off");
+	if (i >= 0)
+		a->acpi = i == 0;
+	return i >= 0;
+}
+
+bool
+set_timing(KernelArgs *a, const char *v, size_t n)
+{
+	int i = match_word(v, n, "on|off");
+	if (i >= 0)
+		a->timing = i == 0;
+	return i >= 0;
+}
+
+bool
 set_crash(KernelArgs *a, const char *v, size_t n)
 {
-	int i = match_word(v, n, "none|pagefault|overflow|triplefault");
+	int i = match_word(v, n, "none|pagefault|overflow|triplefault|apstall");
 	if (i >= 0)
 		a->crash = static_cast<Crash>(i);
 	return i >= 0;
@@ -99,8 +117,10 @@ struct ArgSpec {
 constexpr ArgSpec kArgs[] = {
 	{"apic", "auto|xapic|x2apic", "auto", set_apic},
 	{"smpboot", "serial|parallel", "serial", set_smpboot},
+	{"acpi", "on|off", "on", set_acpi},
+	{"timing", "on|off", "off", set_timing},
 	{"monitor", "on|off", "on", set_monitor},
-	{"crash", "none|pagefault|overflow|triplefault", "none", set_crash},
+	{"crash", "none|pagefault|overflow|triplefault|apstall", "none", set_crash},
 	{"crashcpu", "a CPU number", "0", set_crashcpu},
 	{"run", "PROG[,PROG...]", "the built-in default", set_run},
 };

@@ -7,11 +7,13 @@ enum class ApicMode { Auto, Xapic, X2apic };
 enum class SmpBoot { Serial, Parallel };
 // Deliberate faults, for graders and for showing students what the kernel
 // reports: crash=NAME (on the CPU given by crashcpu=N).
-enum class Crash { None, PageFault, Overflow, TripleFault };
+enum class Crash { None, PageFault, Overflow, TripleFault, ApStall };
 
 struct KernelArgs {
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;
+	bool acpi = true;		// acpi=off: find CPUs through MP tables only
+	bool timing = false;		// timing=on: print when each boot phase ends
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;
 	uint32_t crashcpu = 0;

@@ -17,6 +17,7 @@ constexpr uint8_t COM_LCR_DLAB = 0x80, COM_LCR_WLEN8 = 0x03, COM_LSR_DATA = 0x01
 		  COM_LSR_TXRDY = 0x20;
 
 bool serial_exists;
+int serial_room;	// bytes the transmit FIFO takes before we must look again
 
 void
 serial_init()
@@ -31,16 +32,23 @@ serial_init()
 	outb(COM1 + COM_FCR, 0x07);		// FIFO on, both cleared
 	// A missing port reads back 0xFF.
 	serial_exists = inb(COM1 + COM_LSR) != 0xFF;
+	serial_room = 0;
 }
 
 void
 serial_putc(int c)
 {
-	// Bounded wait for the transmitter: a wedged UART drops characters
-	// instead of hanging the kernel.
-	for (int i = 0; !(inb(COM1 + COM_LSR) & COM_LSR_TXRDY) && i < 12800; i++)
-		cpu_relax();
+	// TXRDY means the 16-byte FIFO is empty: after seeing it, 16 bytes go
+	// out without asking again (each port access costs a VM exit). The
+	// wait is bounded: a wedged UART drops characters, it does not hang
+	// the kernel.
+	if (serial_room == 0) {
+		for (int i = 0; !(inb(COM1 + COM_LSR) & COM_LSR_TXRDY) && i < 12800; i++)
+			cpu_relax();
+		serial_room = 16;
+	}
 	outb(COM1 + COM_TX, static_cast<uint8_t>(c));
+	serial_room--;
 }
 
 int
@@ -111,6 +119,14 @@ cga_putc(int c)
 			crt_buf[i] = ' ' | 0x0700;
 		crt_pos -= CRT_COLS;
 	}
+}
+
+// Moves the hardware cursor; once per cons_flush, not per character.
+void
+cga_update_cursor()
+{
+	if (crt_buf == nullptr)
+		return;
 	outb(CRT_PORT, 14);
 	outb(CRT_PORT + 1, static_cast<uint8_t>(crt_pos >> 8));
 	outb(CRT_PORT, 15);
@@ -218,6 +234,12 @@ cons_putc(int c)
 	if (serial_exists)
 		serial_putc(c);
 	cga_putc(c);
+}
+
+void
+cons_flush()
+{
+	cga_update_cursor();
 }
 
 int

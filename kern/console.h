@@ -3,8 +3,9 @@
 
 void cons_init();
 // Writes one character to every output device. Callers serialize through
-// cprintf's lock.
+// cprintf's lock, and call cons_flush when a piece of output is complete.
 void cons_putc(int c);
+void cons_flush();
 // Returns the next input character, or 0 if none is waiting.
 int cons_getc();
 // True when a VGA text screen was found.

@@ -1,9 +1,11 @@
 // Per-CPU state: one Cpu record per processor, reached through GS.
 #pragma once
 
-// Offsets of the fields that assembly reads through %gs.
+// Offsets and size of the record, for assembly (static_asserted below).
 #define CPU_OFF_SELF		0
 #define CPU_OFF_SCRATCH		8
+#define CPU_OFF_APIC_ID		20
+#define CPU_SIZE		256
 
 #ifndef __ASSEMBLER__
 #include <inc/atomic.h>
@@ -28,12 +30,15 @@ struct Cpu {
 	Atomic<uint32_t> cpu_status; // CpuStatus
 	Env *cpu_env;			// the environment this CPU is running
 	bool panicking;			// set by _panic, to catch a panic inside a panic
+	bool lapic_on;			// lapic_init ran on this CPU
 	uint64_t gdt[GDT_ENTRIES];	// this CPU's GDT; GD_TSS0 points at cpu_ts
 	Taskstate cpu_ts;		// this CPU's TSS: rsp0 and the IST stacks
-};
+} __attribute__((aligned(64)));	// one cache line per record start
 
 static_assert(offsetof(Cpu, self) == CPU_OFF_SELF);
 static_assert(offsetof(Cpu, scratch) == CPU_OFF_SCRATCH);
+static_assert(offsetof(Cpu, apic_id) == CPU_OFF_APIC_ID);
+static_assert(sizeof(Cpu) == CPU_SIZE, "update CPU_SIZE (kern/mpentry.S walks cpus[])");
 
 extern Cpu cpus[NCPU];
 extern int ncpu;			// CPUs found by mp_init (1 until then)

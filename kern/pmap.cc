@@ -4,6 +4,7 @@
 #include <inc/error.h>
 #include <inc/string.h>
 #include <inc/x86.h>
+#include <kern/clock.h>
 #include <kern/cpu.h>
 #include <kern/pmap.h>
 #include <kern/spinlock.h>
@@ -30,7 +31,8 @@ uint64_t nx_bit;
 // What one virtual address maps to, as the MMU would see it.
 struct Mapping {
 	physaddr_t pa;
-	uint64_t size;		// PGSIZE, 2 MiB or 1 GiB
+	uint64_t size;		// PGSIZE, 2 MiB or 1 GiB; when unmapped, the size of
+				// the hole (a missing table leaves a larger one)
 	uint64_t flags;		// PTE_W/PTE_U only if every level allows it; PTE_NX if any sets it
 };
 
@@ -48,8 +50,10 @@ lookup_mapping(pte_t *pgdir, uintptr_t va, Mapping *m)
 	uint64_t nx = 0;
 	for (int level = 4; level >= 1; level--) {
 		pte_t e = table[table_index(va, level)];
-		if (!(e & PTE_P))
+		if (!(e & PTE_P)) {
+			m->size = 1UL << (PGSHIFT + 9 * (level - 1));	// the hole's extent
 			return false;
+		}
 		flags &= e;
 		nx |= e & PTE_NX;
 		if (level == 1 || (e & PTE_PS)) {
@@ -115,14 +119,90 @@ firmware_says_usable(physaddr_t pa, uint64_t len)
 	return inside;
 }
 
-bool
-is_boot_structure(physaddr_t pa, uint64_t len)
+// The physical memory page_init may hand out, as sorted, disjoint,
+// page-aligned [base, end) spans: usable RAM of the firmware map, minus any
+// other region of the map, minus what the kernel keeps: page 0 (real-mode
+// IDT and BIOS data), MPENTRY_PADDR (the AP trampoline), the legacy hole,
+// the kernel image with everything boot_alloc handed out, and the boot
+// structures. Computed once per range, not once per page: under emulation
+// (TCG, or KVM on a nested host) a boot pays for every instruction.
+struct Span {
+	physaddr_t base, end;
+};
+constexpr int kMaxSpans = 2 * ARRAY_SIZE(BootInfo::mmap) + 16;
+Span free_spans[kMaxSpans];
+int nfree_spans;
+
+// Removes [base, end) from the spans.
+void
+spans_remove(physaddr_t base, physaddr_t end)
 {
-	for (int i = 0; i < boot_info.nreserved; i++)
-		if (overlaps(pa, len, boot_info.reserved[i].base, boot_info.reserved[i].len))
-			return true;
-	return false;
+	base = ROUNDDOWN(base, PGSIZE);
+	end = ROUNDUP(end, PGSIZE);
+	for (int i = 0; i < nfree_spans; i++) {
+		Span &s = free_spans[i];
+		if (end <= s.base || base >= s.end)
+			continue;
+		if (base > s.base && end < s.end) {	// splits s in two
+			if (nfree_spans == kMaxSpans)
+				panic("page_init: the memory map is too fragmented");
+			for (int j = nfree_spans++; j > i + 1; j--)
+				free_spans[j] = free_spans[j - 1];
+			free_spans[i + 1] = Span{end, s.end};
+			s.end = base;
+			return;
+		}
+		if (base <= s.base)
+			s.base = MIN(end, s.end);
+		else
+			s.end = base;
+	}
 }
+
+void
+compute_free_spans(physaddr_t kernel_end)
+{
+	nfree_spans = 0;
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		physaddr_t base = ROUNDUP(r.base, PGSIZE);
+		physaddr_t end = MIN(ROUNDDOWN(r.base + r.len, PGSIZE), npages * PGSIZE);
+		if (r.type != MEM_USABLE || base >= end)
+			continue;
+		// Insert in address order.
+		int j = nfree_spans++;
+		for (; j > 0 && free_spans[j - 1].base > base; j--)
+			free_spans[j] = free_spans[j - 1];
+		free_spans[j] = Span{base, end};
+	}
+	// Overlapping or touching usable regions become one span.
+	int merged = 0;
+	for (int i = 0; i < nfree_spans; i++) {
+		if (merged > 0 && free_spans[i].base <= free_spans[merged - 1].end)
+			free_spans[merged - 1].end = MAX(free_spans[merged - 1].end, free_spans[i].end);
+		else
+			free_spans[merged++] = free_spans[i];
+	}
+	nfree_spans = merged;
+	for (int i = 0; i < boot_info.nmmap; i++)
+		if (boot_info.mmap[i].type != MEM_USABLE)
+			spans_remove(boot_info.mmap[i].base,
+				     boot_info.mmap[i].base + boot_info.mmap[i].len);
+	spans_remove(0, PGSIZE);
+	spans_remove(MPENTRY_PADDR, MPENTRY_PADDR + PGSIZE);
+	spans_remove(IOPHYSMEM, EXTPHYSMEM);
+	spans_remove(KERNLOAD, kernel_end);
+	for (int i = 0; i < boot_info.nreserved; i++)
+		spans_remove(boot_info.reserved[i].base,
+			     boot_info.reserved[i].base + boot_info.reserved[i].len);
+	// Drop spans emptied by the removals.
+	int n = 0;
+	for (int i = 0; i < nfree_spans; i++)
+		if (free_spans[i].base < free_spans[i].end)
+			free_spans[n++] = free_spans[i];
+	nfree_spans = n;
+}
+
 
 // Simple physical memory allocator used only while setting up the kernel's
 // page tables, before page_init. Allocates n bytes (page aligned) after the
@@ -182,9 +262,72 @@ detect_memory()
 		usable / 1024, top);
 }
 
+// Which free span holds pa, or -1 (binary search).
+int
+free_span_of(physaddr_t pa)
+{
+	int lo = 0, hi = nfree_spans;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (pa < free_spans[mid].base)
+			hi = mid;
+		else if (pa >= free_spans[mid].end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+// Checks the free pages lo..hi (PageInfo addresses), which the free list
+// links one after the other: both ends must be sane PageInfo pointers in
+// the same free span, and JOS's landmarks must not fall inside.
+void
+check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t limit,
+	       size_t *nbase, size_t *next)
+{
+	PageInfo *ends[] = {lo, hi};
+	for (PageInfo *pp : ends) {
+		assert(pp >= pages);
+		assert(pp < pages + npages);
+		assert((reinterpret_cast<char *>(pp) - reinterpret_cast<char *>(pages)) %
+		       sizeof(*pp) == 0);
+	}
+	physaddr_t pa_lo = page2pa(lo), pa_hi = page2pa(hi);
+	auto inside = [&](physaddr_t pa) { return pa >= pa_lo && pa <= pa_hi; };
+	assert(!inside(0));
+	assert(!inside(IOPHYSMEM));
+	assert(!inside(EXTPHYSMEM - PGSIZE));
+	assert(!inside(EXTPHYSMEM));
+	assert(pa_lo >= EXTPHYSMEM || pa_hi < first_free || pa_hi < EXTPHYSMEM);
+	assert(pa_lo >= first_free || pa_hi < EXTPHYSMEM);
+	assert(!inside(MPENTRY_PADDR));
+	// Usable RAM, and nothing the kernel keeps (image, boot structures).
+	int span = free_span_of(pa_lo);
+	assert(span >= 0 && pa_hi < free_spans[span].end);
+
+	size_t n = hi - lo + 1;
+	size_t below = pa_hi < EXTPHYSMEM ? n : pa_lo < EXTPHYSMEM ? PGNUM(EXTPHYSMEM - pa_lo) : 0;
+	*nbase += below;
+	*next += n - below;
+
+	// A page that should not be free gets scribbled on, so that whoever
+	// uses it notices soon. JOS poisons every free page; here every page
+	// is checked against the memory map above, so only the ends of runs
+	// next to kept pages are (an off-by-one reservation lands there), and
+	// QEMU is not made to allocate all of guest RAM at once.
+	size_t ilo = lo - pages, ihi = hi - pages;
+	if (ilo > 0 && pages[ilo - 1].pp_ref != 0 && pa_lo < limit)
+		memset(page2kva(lo), 0x97, 128);
+	if (ihi + 1 < npages && pages[ihi + 1].pp_ref != 0 && pa_hi < limit)
+		memset(page2kva(hi), 0x97, 128);
+}
+
 // Moves the pages the boot tables can reach (below EARLY_MAP_LIMIT) to the
-// front of the free list when only_low_memory, then checks the list holds
-// nothing page_init must have kept.
+// front of the free list when only_low_memory, then checks that the list
+// holds nothing page_init must have kept. page_init links free pages in
+// runs of neighbours, so whole runs are checked at once; every link is
+// still followed, and a list longer than memory (a cycle) panics.
 void
 check_page_free_list(bool only_low_memory)
 {
@@ -192,7 +335,7 @@ check_page_free_list(bool only_low_memory)
 	if (page_free_list == nullptr)
 		panic("'page_free_list' is a null pointer!");
 
-	if (only_low_memory) {
+	if (only_low_memory && npages * PGSIZE > limit) {
 		PageInfo *pp1 = nullptr, *pp2 = nullptr;
 		PageInfo **tp[2] = {&pp1, &pp2};
 		for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link) {
@@ -205,32 +348,23 @@ check_page_free_list(bool only_low_memory)
 		page_free_list = pp1;
 	}
 
-	// A page that should not be free gets scribbled on, so that whoever
-	// uses it notices soon.
-	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link)
-		if (page2pa(pp) < limit)
-			memset(page2kva(pp), 0x97, 128);
-
 	physaddr_t first_free = PADDR(boot_alloc(0));
-	size_t nfree_basemem = 0, nfree_extmem = 0;
-	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link) {
-		physaddr_t pa = page2pa(pp);
-		assert(pp >= pages);
-		assert(pp < pages + npages);
-		assert((reinterpret_cast<char *>(pp) - reinterpret_cast<char *>(pages)) %
-		       sizeof(*pp) == 0);
-		assert(pa != 0);
-		assert(pa != IOPHYSMEM);
-		assert(pa != EXTPHYSMEM - PGSIZE);
-		assert(pa != EXTPHYSMEM);
-		assert(pa < EXTPHYSMEM || pa >= first_free);
-		assert(pa != MPENTRY_PADDR);
-		assert(!is_boot_structure(pa, PGSIZE));
-		assert(firmware_says_usable(pa, PGSIZE));
-		if (pa < EXTPHYSMEM)
-			++nfree_basemem;
-		else
-			++nfree_extmem;
+	size_t nfree_basemem = 0, nfree_extmem = 0, nfree = 0;
+	for (PageInfo *pp = page_free_list; pp;) {
+		PageInfo *start = pp;
+		int dir = pp->pp_link == pp - 1 ? -1 : 1;
+		size_t n = 1;
+		while (pp->pp_link == pp + dir && n <= npages) {
+			pp = pp->pp_link;
+			n++;
+		}
+		nfree += n;
+		if (nfree > npages)
+			panic("check_page_free_list: the free list is longer than memory "
+			      "(a page freed twice makes a cycle)");
+		check_free_run(MIN(start, pp), MAX(start, pp), first_free, limit, &nfree_basemem,
+			       &nfree_extmem);
+		pp = pp->pp_link;
 	}
 	assert(nfree_basemem > 0);
 	assert(nfree_extmem > 0);
@@ -279,8 +413,8 @@ check_page_alloc()
 	page_free(pp0);
 	assert((pp = page_alloc(ALLOC_ZERO)));
 	assert(pp && pp0 == pp);
-	auto *c = static_cast<char *>(page2kva(pp));
-	for (int i = 0; i < PGSIZE; i++)
+	auto *c = static_cast<uint64_t *>(page2kva(pp));
+	for (size_t i = 0; i < PGSIZE / sizeof(*c); i++)
 		assert(c[i] == 0);
 
 	page_free_list = fl;
@@ -573,19 +707,26 @@ mem_init()
 	memset(pages, 0, npages * sizeof(PageInfo));
 
 	page_init();
+	boot_phase("page_init");
 	check_page_free_list(true);
+	boot_phase("check_page_free_list 1");
 	check_page_alloc();
+	boot_phase("check_page_alloc");
 	check_page();
+	boot_phase("check_page");
 
 	boot_map_region(kern_pgdir, UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE),
 			PADDR(pages), PTE_U | PTE_NX);
 	map_kernel_image();
 	map_direct();
+	boot_phase("kernel page table");
 
 	lcr3(PADDR(kern_pgdir));
 	kaddr_limit = npages * PGSIZE;
 	check_page_free_list(false);
+	boot_phase("check_page_free_list 2");
 	check_page_installed_pgdir();
+	boot_phase("check_page_installed");
 	cprintf("Physical memory: %lu pages free of %lu (%luK)\n", page_free_count(), npages,
 		page_free_count() * PGSIZE / 1024);
 }
@@ -603,52 +744,30 @@ mem_init_mp()
 	}
 }
 
-// Builds the free list from the firmware memory map. A page is free only if
-// the firmware calls it usable RAM and it is none of: page 0 (real-mode IDT
-// and BIOS data), MPENTRY_PADDR (the AP trampoline), the legacy hole, the
-// kernel image with everything boot_alloc handed out, or a boot structure.
+// Builds the free list from the firmware memory map: a page is free if it
+// lies in one of the free spans (see compute_free_spans: usable RAM minus
+// page 0, MPENTRY_PADDR, the legacy hole, the kernel and boot structures).
+// Pages are pushed in address order, so the list starts at the highest
+// page, as JOS's does.
 void
 page_init()
 {
 	physaddr_t kernel_end = PADDR(boot_alloc(0));
 	page_init_done = true;
+	compute_free_spans(kernel_end);
+
 	page_free_list = nullptr;
-	for (size_t i = 0; i < npages; i++) {
-		pages[i].pp_ref = 1;		// in use unless proven free below
-		pages[i].pp_link = nullptr;
-	}
-
-	// Walk the usable regions in address order so the free list comes out
-	// in the same order JOS builds it (highest page first).
-	int order[ARRAY_SIZE(boot_info.mmap)];
-	int n = 0;
-	for (int i = 0; i < boot_info.nmmap; i++) {
-		if (boot_info.mmap[i].type != MEM_USABLE)
-			continue;
-		int j = n++;
-		for (; j > 0 && boot_info.mmap[order[j - 1]].base > boot_info.mmap[i].base; j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-	}
-
-	physaddr_t next = 0;	// skips pages a previous (overlapping) region covered
-	for (int k = 0; k < n; k++) {
-		const MemRegion &r = boot_info.mmap[order[k]];
-		physaddr_t start = MAX(ROUNDUP(r.base, PGSIZE), next);
-		physaddr_t stop = MIN(ROUNDDOWN(r.base + r.len, PGSIZE), npages * PGSIZE);
-		for (physaddr_t pa = start; pa < stop; pa += PGSIZE) {
-			if (pa == 0 || pa == MPENTRY_PADDR ||
-			    (pa >= IOPHYSMEM && pa < EXTPHYSMEM) ||
-			    (pa >= KERNLOAD && pa < kernel_end) ||
-			    is_boot_structure(pa, PGSIZE) || !firmware_says_usable(pa, PGSIZE))
-				continue;
-			PageInfo *pp = &pages[PGNUM(pa)];
-			pp->pp_ref = 0;
-			pp->pp_link = page_free_list;
-			page_free_list = pp;
+	size_t i = 0;
+	for (int k = 0; k < nfree_spans; k++) {
+		for (; i < PGNUM(free_spans[k].base); i++)
+			pages[i] = PageInfo{nullptr, 1};	// kept: in use
+		for (; i < PGNUM(free_spans[k].end); i++) {
+			pages[i] = PageInfo{page_free_list, 0};
+			page_free_list = &pages[i];
 		}
-		next = MAX(next, stop);
 	}
+	for (; i < npages; i++)
+		pages[i] = PageInfo{nullptr, 1};
 }
 
 // Allocates a physical page; with ALLOC_ZERO it is zeroed, with ALLOC_LOW
@@ -858,18 +977,17 @@ check_range(uintptr_t va, size_t size, physaddr_t pa, uint64_t want, uint64_t un
 void
 check_unmapped(uintptr_t va, size_t size, const char *what)
 {
-	for (size_t off = 0; off < size; off += PGSIZE)
-		if (check_va2pa(kern_pgdir, va + off) != ~0UL)
+	for (size_t off = 0; off < size;) {
+		Mapping m;
+		if (lookup_mapping(kern_pgdir, va + off, &m))
 			panic("check_kern_pgdir: %s: %#lx should be unmapped", what, va + off);
+		off += m.size - ((va + off) & (m.size - 1));	// skip the whole hole
+	}
 }
 
 void
-check_stack(uintptr_t bottom, size_t size, bool present, const char *what)
+check_stack(uintptr_t bottom, size_t size, const char *what)
 {
-	if (!present) {
-		check_unmapped(bottom, size, what);
-		return;
-	}
 	check_range(bottom, size, ~0UL, PTE_W | nx_bit, PTE_U, what);
 	for (size_t off = 0; off < size; off += PGSIZE)
 		if (pa2page(check_va2pa(kern_pgdir, bottom + off))->pp_ref == 0)
@@ -909,17 +1027,18 @@ check_kern_pgdir()
 	check_range(data, KERNBASE + boot_next - data, data - KERNBASE, PTE_W | nx_bit, PTE_U,
 		    "kernel data");
 
-	// Every present CPU's stacks are backed; every gap, and every absent
-	// CPU's slot, is not.
-	for (int i = 0; i < NCPU; i++) {
-		bool present = i < ncpu;
-		check_stack(kstack_bottom(i), KSTKSIZE, present, "kernel stack");
+	// Every present CPU's stacks are backed and every gap is not; the
+	// slots of absent CPUs (all below the present ones) are empty.
+	for (int i = 0; i < ncpu; i++) {
+		check_stack(kstack_bottom(i), KSTKSIZE, "kernel stack");
 		check_unmapped(kstack_bottom(i) - KSTKGAP, KSTKGAP, "kernel stack guard gap");
 		for (int k = 1; k <= NIST; k++) {
-			check_stack(ist_top(i, k) - ISTSIZE, ISTSIZE, present, "IST stack");
+			check_stack(ist_top(i, k) - ISTSIZE, ISTSIZE, "IST stack");
 			check_unmapped(ist_top(i, k) - ISTSIZE - ISTGAP, ISTGAP, "IST guard gap");
 		}
 	}
+	check_unmapped(ISTSTACKTOP, kstack_top(ncpu) - ISTSTACKTOP, "absent CPUs' kernel stacks");
+	check_unmapped(MMIOLIM, ist_top(ncpu, 1) - MMIOLIM, "absent CPUs' IST stacks");
 
 	// The user half holds only the read-only windows (UVPT, UPAGES, UENVS).
 	for (int i = 0; i < NPTENTRIES / 2; i++) {

@@ -4,6 +4,7 @@
 #include <inc/stdio.h>
 #include <kern/console.h>
 #include <kern/cpu.h>
+#include <kern/lapic.h>
 #include <kern/printf.h>
 #include <kern/spinlock.h>
 
@@ -22,6 +23,7 @@ flush(PrintBuf *b)
 {
 	for (int i = 0; i < b->len; i++)
 		cons_putc(b->buf[i]);
+	cons_flush();
 	b->len = 0;
 }
 
@@ -78,14 +80,33 @@ cputchar(int c)
 {
 	ConsoleGuard guard;
 	cons_putc(c);
+	cons_flush();
 }
+
+namespace {
+// Waits a little for console input without spinning the host's CPU: once
+// the LAPIC timer is calibrated, sleep until a 5 ms one-shot wakes us.
+void
+wait_for_input()
+{
+	if (!lapic_ready()) {
+		cpu_relax();
+		return;
+	}
+	uint64_t flags = read_rflags();
+	lapic_timer_oneshot(5000);
+	sti_hlt();
+	if (!(flags & FL_IF))
+		cli();
+}
+} // namespace
 
 int
 getchar()
 {
 	int c;
 	while ((c = cons_getc()) == 0)
-		cpu_relax();
+		wait_for_input();
 	return c;
 }
 

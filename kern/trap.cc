@@ -8,6 +8,7 @@
 #include <inc/x86.h>
 #include <kern/cpu.h>
 #include <kern/kdebug.h>
+#include <kern/lapic.h>
 #include <kern/monitor.h>
 #include <kern/printf.h>
 #include <kern/trap.h>
@@ -100,7 +101,18 @@ kernel_trap(Trapframe *tf)
 		monitor(tf);
 		return;
 	case T_LAPIC_SPURIOUS:
-		return;		// nothing to acknowledge
+	case IRQ_OFFSET + IRQ_SPURIOUS:
+		return;		// nothing to acknowledge (APIC or masked 8259)
+	case IRQ_OFFSET + IRQ_TIMER:
+		lapic_eoi();	// a one-shot wake-up (see cons_wait)
+		return;
+	case IRQ_OFFSET + IRQ_ERROR: {
+		lapic_write(LAPIC_ESR, 0);
+		uint32_t esr = lapic_read(LAPIC_ESR);
+		lapic_eoi();
+		cprintf("lapic: error interrupt on CPU %d (ESR %#x)\n", cpunum(), esr);
+		return;
+	}
 	case T_PGFLT: {
 		uint64_t cr2 = rcr2();
 		RipDebugInfo info;
@@ -129,19 +141,20 @@ trap_init()
 	idt[T_BRKPT] = make_gate(base + T_BRKPT * kStubSize, STS_IG64, 3, 0);
 	idt_pd.pd_lim = sizeof(idt) - 1;
 	idt_pd.pd_base = reinterpret_cast<uint64_t>(idt);
+	idt_load();
+}
+
+void
+idt_load()
+{
 	lidt(&idt_pd);
 }
 
 void
-trap_init_percpu()
+gdt_init_percpu()
 {
 	Cpu *c = thiscpu;
-	int id = static_cast<int>(c->cpu_id);
-
 	c->cpu_ts = Taskstate{};
-	c->cpu_ts.ts_rsp[0] = kstack_top(id);
-	c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(id, IST_DF);
-	c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(id, IST_NMI);
 	c->cpu_ts.ts_iomb = sizeof(Taskstate);	// no I/O permission bitmap
 
 	auto tss = reinterpret_cast<uint64_t>(&c->cpu_ts);
@@ -159,6 +172,18 @@ trap_init_percpu()
 	// Each CPU must load its own TSS: ltr marks the descriptor busy, and a
 	// second ltr of a busy descriptor faults.
 	ltr(GD_TSS0);
+}
+
+void
+trap_init_percpu()
+{
+	Cpu *c = thiscpu;
+	int id = static_cast<int>(c->cpu_id);
+	// The CPU reads these fields when an interrupt arrives, so they can be
+	// set after ltr.
+	c->cpu_ts.ts_rsp[0] = kstack_top(id);
+	c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(id, IST_DF);
+	c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(id, IST_NMI);
 
 	// Now that this CPU has IST stacks, NMI and #DF may use them. The IDT is
 	// shared; writing the same IST numbers again from another CPU is benign.

@@ -10,7 +10,14 @@ extern "C" void *
 memset(void *dst, int c, size_t len)
 {
 	void *d = dst;
-	asm volatile("rep stosb" : "+D"(d), "+c"(len) : "a"(c) : "memory");
+	if ((reinterpret_cast<uintptr_t>(dst) | len) % 8 == 0) {
+		// Whole quadwords: an eighth of the iterations.
+		uint64_t q = static_cast<uint8_t>(c) * 0x0101010101010101UL;
+		size_t n = len / 8;
+		asm volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(q) : "memory");
+	} else {
+		asm volatile("rep stosb" : "+D"(d), "+c"(len) : "a"(c) : "memory");
+	}
 	return dst;
 }
 

@@ -1,0 +1,267 @@
+// The local APIC register layer and inter-processor interrupts.
+//
+// xAPIC: registers are 32-bit words in a 4 KiB MMIO page (mapped uncached);
+// the ICR is two words, high (destination) first, and the delivery-status
+// bit says when the IPI left. x2APIC: registers are MSRs 0x800 + offset/16;
+// the ICR is one 64-bit MSR with a 32-bit destination, and there is no
+// delivery status. In x2APIC mode the MMIO page reads 0xFFFFFFFF and drops
+// writes, silently: a kernel that switches to x2APIC but still writes the
+// MMIO ICR starts no AP at all. Hence one layer, used by everything.
+
+#include <inc/assert.h>
+#include <inc/memlayout.h>
+#include <inc/trap.h>
+#include <inc/x86.h>
+#include <kern/clock.h>
+#include <kern/cmdline.h>
+#include <kern/cpu.h>
+#include <kern/lapic.h>
+#include <kern/pmap.h>
+
+LapicMode lapic_mode = LapicMode::Xapic;
+
+namespace {
+
+constexpr uint64_t APIC_BASE_BSP = 1UL << 8;
+constexpr uint64_t APIC_BASE_EXTD = 1UL << 10;	// x2APIC enable
+constexpr uint64_t APIC_BASE_EN = 1UL << 11;	// APIC global enable
+constexpr uint32_t CPUID1_ECX_X2APIC = 1U << 21;
+constexpr uint32_t MSR_X2APIC_BASE = 0x800;
+constexpr uint32_t MSR_X2APIC_ICR = 0x830;
+
+constexpr uint32_t SVR_ENABLE = 0x100;
+constexpr uint32_t LVT_MASKED = 0x10000;
+constexpr uint32_t ICR_INIT = 0x500;
+constexpr uint32_t ICR_STARTUP = 0x600;
+constexpr uint32_t ICR_DELIVS = 0x1000;		// xAPIC: delivery status (busy)
+constexpr uint32_t ICR_ASSERT = 0x4000;
+constexpr uint32_t ICR_LEVEL = 0x8000;
+constexpr uint32_t TDCR_DIV16 = 0x3;
+
+volatile uint32_t *lapic_mmio;		// xAPIC mode only
+
+// MMIO accessors: the only place the xAPIC page is dereferenced.
+uint32_t
+mmio_read(uint32_t off)
+{
+	return lapic_mmio[off / 4];
+}
+
+void
+mmio_write(uint32_t off, uint32_t v)
+{
+	lapic_mmio[off / 4] = v;
+	(void)lapic_mmio[LAPIC_ID / 4];	// wait for the write to finish
+}
+
+// xAPIC: waits (bounded) for the previous IPI to leave.
+bool
+xapic_wait_idle()
+{
+	uint64_t deadline = clock_deadline_us(10000);
+	while (mmio_read(LAPIC_ICRLO) & ICR_DELIVS)
+		if (clock_passed(deadline))
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
+} // namespace
+
+uint32_t
+lapic_read(LapicReg reg)
+{
+	if (lapic_mode == LapicMode::X2apic)
+		return static_cast<uint32_t>(rdmsr(MSR_X2APIC_BASE + reg / 16));
+	return mmio_read(reg);
+}
+
+void
+lapic_write(LapicReg reg, uint32_t value)
+{
+	assert(reg != LAPIC_ICRLO && reg != LAPIC_ICRHI);	// lapic_send_ipi only
+	if (lapic_mode == LapicMode::X2apic)
+		wrmsr(MSR_X2APIC_BASE + reg / 16, value);
+	else
+		mmio_write(reg, value);
+}
+
+uint32_t
+lapic_id()
+{
+	uint32_t id = lapic_read(LAPIC_ID);
+	return lapic_mode == LapicMode::X2apic ? id : id >> 24;
+}
+
+void
+lapic_eoi()
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+bool
+lapic_ready()
+{
+	return thiscpu->lapic_on && lapic_timer_hz != 0;
+}
+
+bool
+lapic_can_address(uint32_t apic_id)
+{
+	// xAPIC destinations are 8 bits, and 0xFF means every CPU.
+	return lapic_mode == LapicMode::X2apic || apic_id < 0xFF;
+}
+
+uint32_t
+cpuid_apic_id()
+{
+	if (cpuid(0).eax >= 0xB) {
+		CpuidRegs r = cpuid(0xB, 0);
+		if (r.ebx != 0)
+			return r.edx;
+	}
+	return cpuid(1).ebx >> 24;
+}
+
+void
+lapic_setup(uint64_t lapic_pa, uint32_t max_apic_id)
+{
+	bool cpu_has_x2apic = cpuid(1).ecx & CPUID1_ECX_X2APIC;
+	bool firmware_x2apic = rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	const char *reason;
+
+	if (firmware_x2apic) {
+		// Leaving x2APIC mode needs a full APIC reset; stay.
+		lapic_mode = LapicMode::X2apic;
+		reason = "the firmware enabled it, as it does when APIC IDs above 254 exist";
+		if (kargs.apic == ApicMode::Xapic)
+			cprintf("warning: apic=xapic, but the firmware already put the APIC in "
+				"x2APIC mode; staying in x2APIC mode\n");
+	} else if (kargs.apic == ApicMode::Xapic) {
+		lapic_mode = LapicMode::Xapic;
+		reason = cpu_has_x2apic ? "apic=xapic, although the CPU offers x2APIC" : "apic=xapic";
+	} else if (cpu_has_x2apic) {
+		lapic_mode = LapicMode::X2apic;
+		reason = kargs.apic == ApicMode::X2apic ? "apic=x2apic" : "the CPU offers x2APIC";
+	} else {
+		lapic_mode = LapicMode::Xapic;
+		if (kargs.apic == ApicMode::X2apic) {
+			cprintf("warning: apic=x2apic, but this CPU does not offer x2APIC "
+				"(CPUID.01H:ECX bit 21 is 0); using xAPIC\n");
+			reason = "apic=x2apic asked for, but the CPU lacks x2APIC";
+		} else {
+			reason = "the CPU does not offer x2APIC";
+		}
+	}
+	cprintf("lapic: %s mode (%s)\n", lapic_mode == LapicMode::X2apic ? "x2APIC" : "xAPIC",
+		reason);
+	if (lapic_mode == LapicMode::Xapic && max_apic_id >= 0xFF)
+		cprintf("warning: xAPIC mode cannot address APIC IDs above 254 (the largest here "
+			"is %u); those CPUs will not start\n", max_apic_id);
+	if (lapic_mode == LapicMode::Xapic)
+		lapic_mmio = static_cast<volatile uint32_t *>(mmio_map_region(lapic_pa, PGSIZE));
+}
+
+void
+lapic_init()
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	if (lapic_mode == LapicMode::X2apic) {
+		// Every AP wakes in xAPIC mode, whatever the boot CPU chose: it
+		// must switch itself before touching a register.
+		if (!(base & APIC_BASE_EXTD))
+			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	} else if (!(base & APIC_BASE_EN)) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+	}
+
+	// Enable, with spurious interrupts on their own vector.
+	lapic_write(LAPIC_SVR, SVR_ENABLE | T_LAPIC_SPURIOUS);
+	// The timer stays masked until someone arms it (lapic_timer_oneshot).
+	lapic_write(LAPIC_TDCR, TDCR_DIV16);
+	lapic_write(LAPIC_TIMER, LVT_MASKED | (IRQ_OFFSET + IRQ_TIMER));
+	// Nothing arrives through the legacy interrupt lines.
+	lapic_write(LAPIC_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LINT1, LVT_MASKED);
+	if (((lapic_read(LAPIC_VER) >> 16) & 0xFF) >= 4)
+		lapic_write(LAPIC_PCINT, LVT_MASKED);
+	lapic_write(LAPIC_ERROR, IRQ_OFFSET + IRQ_ERROR);
+	// Clear the error status (xAPIC wants two writes) and any pending EOI.
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_eoi();
+	lapic_write(LAPIC_TPR, 0);
+
+	thiscpu->lapic_on = true;
+	if (lapic_id() != thiscpu->apic_id)
+		cprintf("warning: CPU %d's local APIC reports ID %u, the firmware said %u\n",
+			cpunum(), lapic_id(), thiscpu->apic_id);
+}
+
+bool
+lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	if (lapic_mode == LapicMode::X2apic) {
+		// One 64-bit write sends it. WRMSR to the ICR is not serializing:
+		// the fences make earlier stores (say, the AP's stack pointer)
+		// visible before the IPI can arrive.
+		mfence();
+		lfence();
+		wrmsr(MSR_X2APIC_ICR, static_cast<uint64_t>(apic_id) << 32 | icr_low);
+		return true;
+	}
+	if (!xapic_wait_idle())
+		return false;
+	mmio_write(LAPIC_ICRHI, apic_id << 24);
+	mmio_write(LAPIC_ICRLO, icr_low);	// this write sends
+	return xapic_wait_idle();
+}
+
+void
+lapic_send_init(uint32_t apic_id)
+{
+	if (!lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT))
+		cprintf("lapic: INIT IPI to APIC ID %u was not delivered\n", apic_id);
+}
+
+void
+lapic_send_startup(uint32_t apic_id, uint64_t addr)
+{
+	// The vector is the page number of the real-mode entry point.
+	if (!lapic_send_ipi(apic_id, ICR_STARTUP | static_cast<uint32_t>(addr >> 12)))
+		cprintf("lapic: STARTUP IPI to APIC ID %u was not delivered\n", apic_id);
+}
+
+// Starts the AP with this APIC ID at addr (page aligned, below 1 MiB), as
+// the MultiProcessor Specification's universal algorithm says.
+void
+lapic_startap(uint32_t apic_id, uint64_t addr)
+{
+	// Old CPUs start at the warm-reset vector after INIT: CMOS shutdown
+	// code 0x0A and the vector at 40:67 point at the trampoline.
+	outb(0x70, 0xF);
+	outb(0x71, 0x0A);
+	auto *wrv = static_cast<volatile uint16_t *>(KADDR(0x467));
+	wrv[0] = 0;
+	wrv[1] = static_cast<uint16_t>(addr >> 4);
+
+	lapic_send_init(apic_id);
+	udelay(10000);
+	lapic_send_startup(apic_id, addr);
+	udelay(200);
+	lapic_send_startup(apic_id, addr);
+}
+
+void
+lapic_timer_oneshot(uint64_t us)
+{
+	uint64_t ticks = lapic_timer_hz * us / 1000000;
+	if (ticks == 0)
+		ticks = 1;
+	if (ticks > UINT32_MAX)
+		ticks = UINT32_MAX;
+	lapic_write(LAPIC_TDCR, TDCR_DIV16);
+	lapic_write(LAPIC_TIMER, IRQ_OFFSET + IRQ_TIMER);	// one-shot, unmasked
+	lapic_write(LAPIC_TICR, static_cast<uint32_t>(ticks));
+}

@@ -1,0 +1,65 @@
+// The local APIC, in xAPIC (MMIO) or x2APIC (MSR) mode. Everything that
+// touches the APIC goes through this interface; which backend answers is
+// decided once, by the boot CPU.
+#pragma once
+
+#include <inc/types.h>
+
+enum class LapicMode { Xapic, X2apic };
+
+// Register offsets in the xAPIC MMIO page; the x2APIC MSR of a register is
+// 0x800 + offset / 16.
+enum LapicReg : uint32_t {
+	LAPIC_ID = 0x020,
+	LAPIC_VER = 0x030,
+	LAPIC_TPR = 0x080,
+	LAPIC_EOI = 0x0B0,
+	LAPIC_SVR = 0x0F0,
+	LAPIC_ESR = 0x280,
+	LAPIC_ICRLO = 0x300,
+	LAPIC_ICRHI = 0x310,	// xAPIC only: x2APIC's ICR is one 64-bit MSR
+	LAPIC_TIMER = 0x320,
+	LAPIC_PCINT = 0x340,
+	LAPIC_LINT0 = 0x350,
+	LAPIC_LINT1 = 0x360,
+	LAPIC_ERROR = 0x370,
+	LAPIC_TICR = 0x380,	// timer initial count
+	LAPIC_TCCR = 0x390,	// timer current count
+	LAPIC_TDCR = 0x3E0,	// timer divide configuration
+};
+
+extern LapicMode lapic_mode;
+
+// Boot CPU, once: chooses the mode from CPUID, the firmware's state and
+// the apic= argument, maps the xAPIC page if needed, and prints
+// "lapic: <mode> mode (<reason>)". max_apic_id is the largest APIC ID any
+// CPU has (IDs above 254 need x2APIC).
+void lapic_setup(uint64_t lapic_pa, uint32_t max_apic_id);
+// Every CPU, itself: switches its own APIC into lapic_mode (APs wake up in
+// xAPIC mode) and programs it: enabled, LVTs masked, error vector set.
+void lapic_init();
+bool lapic_ready();
+
+uint32_t lapic_read(LapicReg reg);
+void lapic_write(LapicReg reg, uint32_t value);
+// This CPU's APIC ID: 8 bits in xAPIC mode, 32 in x2APIC mode.
+uint32_t lapic_id();
+void lapic_eoi();
+// Whether an IPI can reach this APIC ID in the current mode.
+bool lapic_can_address(uint32_t apic_id);
+
+// Sends an IPI (ICR low word: vector, delivery mode, level, trigger) to
+// one APIC ID. Returns false if an xAPIC reports the IPI undelivered.
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint64_t addr);
+// JOS's lapic_startap: INIT, 10 ms, STARTUP, 200 us, STARTUP.
+void lapic_startap(uint32_t apic_id, uint64_t addr);
+
+// One-shot LAPIC timer interrupt (vector IRQ_OFFSET + IRQ_TIMER) after us
+// microseconds; needs clock_init's calibration.
+void lapic_timer_oneshot(uint64_t us);
+
+// The APIC ID the CPU reports through CPUID (works before its APIC is set
+// up): leaf 0xB's 32-bit x2APIC ID where available, else leaf 1's 8 bits.
+uint32_t cpuid_apic_id();
