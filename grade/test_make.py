@@ -77,6 +77,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_port(port):
+    """Waits (bounded) for QEMU's gdb stub to listen."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail("QEMU's gdb stub never listened on port %d" % port)
+
+
 def test_gdb_stops_at_a_kernel_breakpoint():
     port = free_port()
     vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "CPUS=2", "KARGS=monitor=off"]
@@ -86,15 +97,7 @@ def test_gdb_stops_at_a_kernel_breakpoint():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        # Wait for QEMU's gdb stub to listen.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("QEMU's gdb stub never listened on port %d" % port)
+        wait_for_port(port)
         gdb = subprocess.run(
             ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit",
              "-ex", "break check_page_alloc", "-ex", "continue",
@@ -105,6 +108,31 @@ def test_gdb_stops_at_a_kernel_breakpoint():
         assert re.search(r"Breakpoint 2, .*check_page_alloc \(\)", out), out
         assert "mem_init" in out, "the backtrace should show the caller:\n" + out
         assert re.search(r"Thread 1\.2 \(CPU#1", out), "each vCPU should be a gdb thread:\n" + out
+    finally:
+        os.killpg(qemu.pid, 15)
+        qemu.wait(timeout=30)
+
+
+def test_gdb_stops_in_mp_main_on_an_ap():
+    port = free_port()
+    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "CPUS=4", "KARGS=monitor=off"]
+    harness.make(".gdbinit", *vars_)
+    qemu = subprocess.Popen(["timeout", "-k", "5", "90", "make", "-s", "qemu-nox-gdb"] + vars_,
+                            cwd=harness.ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_for_port(port)
+        gdb = subprocess.run(
+            ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit",
+             "-ex", "break mp_main", "-ex", "continue", "-ex", "info threads", "-ex", "kill"],
+            cwd=harness.ROOT, capture_output=True, text=True)
+        out = gdb.stdout + gdb.stderr
+        hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(\)", out)
+        assert hit, out
+        assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out
+        for n in range(1, 5):
+            assert re.search(r"Thread 1\.%d \(CPU#%d" % (n, n - 1), out), out
     finally:
         os.killpg(qemu.pid, 15)
         qemu.wait(timeout=30)

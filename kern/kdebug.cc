@@ -72,7 +72,9 @@ print_backtrace(uint64_t rbp, uint64_t rip)
 		cprintf("  rbp %016lx  rip %016lx  %s+%lu\n", rbp, rip, info.fn_name,
 			rip - info.fn_addr);
 	}
-	for (int depth = 0; rbp != 0 && depth < 64; depth++) {
+	uint64_t last_ret = 0;
+	int repeats = 0;
+	for (int depth = 0; rbp != 0 && depth < 4096; depth++) {
 		if (!frame_readable(rbp)) {
 			cprintf("  rbp %016lx  (frame not readable; backtrace stops)\n", rbp);
 			break;
@@ -81,11 +83,22 @@ print_backtrace(uint64_t rbp, uint64_t rip)
 		uint64_t ret = frame[1];
 		if (ret == 0)
 			break;
+		rbp = frame[0];
+		// Deep recursion: one line for each run of identical frames.
+		if (ret == last_ret) {
+			repeats++;
+			continue;
+		}
+		if (repeats > 0)
+			cprintf("  ... the frame above %d more time(s)\n", repeats);
+		repeats = 0;
+		last_ret = ret;
 		// Name the call, not what follows it: after a call to a noreturn
 		// function the return address is already past the caller's end.
 		debuginfo_rip(ret - 1, &info);
-		cprintf("  rbp %016lx  rip %016lx  %s+%lu\n", rbp, ret, info.fn_name,
-			ret - info.fn_addr);
-		rbp = frame[0];
+		cprintf("  rbp %016lx  rip %016lx  %s+%lu\n", reinterpret_cast<uint64_t>(frame),
+			ret, info.fn_name, ret - info.fn_addr);
 	}
+	if (repeats > 0)
+		cprintf("  ... the frame above %d more time(s)\n", repeats);
 }

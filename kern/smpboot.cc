@@ -25,8 +25,11 @@ void crash_if_asked();
 
 namespace {
 
-// How long an AP may take from its last STARTUP IPI to reporting in.
+// How long an AP may take from its last STARTUP IPI to reporting in. A
+// parallel round allows more per CPU in it: under emulation, hundreds of
+// virtual CPUs share a few host CPUs.
 constexpr uint64_t kApTimeoutUs = 2000000;
+constexpr uint64_t kApTimeoutPerCpuUs = 20000;
 
 void
 print_warning(void *, const char *msg)
@@ -229,7 +232,7 @@ boot_aps()
 			if (round == 0)
 				udelay(200);
 		}
-		uint64_t deadline = clock_deadline_us(kApTimeoutUs);
+		uint64_t deadline = clock_deadline_us(kApTimeoutUs + kApTimeoutPerCpuUs * ncpu);
 		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
 			if (!lapic_can_address(c->apic_id))
 				cprintf("SMP: CPU with APIC ID %u did not start: xAPIC mode cannot "
@@ -273,15 +276,17 @@ mp_main()
 	cprintf("SMP: CPU %d starting\n", cpunum());
 	trap_init_percpu();
 
+	// A requested crash happens before this CPU reports in, while the boot
+	// CPU still waits for it: the boot cannot finish (and exit) first.
 	if (kargs.crash == Crash::ApStall && kargs.crashcpu == c->cpu_id) {
 		cprintf("crash: CPU %d stalls before reporting in\n", cpunum());
 		for (;;)
 			hlt();
 	}
+	crash_if_asked();
 	// Release: everything this CPU set up is visible before the boot CPU
 	// sees it started (and moves mpentry_kstack on).
 	c->cpu_status.store(CPU_STARTED, MemoryOrder::release);
-	crash_if_asked();
 	cpu_idle();
 }
 
