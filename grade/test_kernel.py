@@ -56,3 +56,20 @@ def test_triple_fault_is_reported_as_such():
     r = harness.run("crash-triplefault", kargs="crash=triplefault monitor=off")
     r.expect(r"^crash: CPU 0 loads an empty IDT and traps")
     assert r.outcome().startswith("triple fault"), r.explain("expected a triple fault report")
+
+
+def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
+    # Ctrl-a c switches the console to QEMU's monitor, whose "nmi" command
+    # raises LINT1 on every CPU; the boot CPU takes it as an NMI.
+    r = harness.run("nmi", cpus=4, kargs="", stdin=b"\x01cnmi\n\x01cexit\r")
+    r.expect_pass()
+    r.expect(r"NMI on CPU 0 \(rip 0x[0-9a-f]+\); continuing")
+    assert len(r.all(r"NMI on CPU")) == 1, r.explain("one NMI, handled once")
+
+
+def test_spinlock_catches_recursive_acquire():
+    r = harness.run("crash-relock", kargs="monitor=off crash=relock")
+    assert r.status == harness.EXIT_FAIL, r.explain("taking a held lock again must panic")
+    r.expect(r"^kernel panic on CPU 0 at kern/spinlock\.cc:\d+: CPU 0 acquired lock "
+             r"crash_demo it already holds$",
+             r"^  rbp [0-9a-f]{16}  rip [0-9a-f]{16}  Spinlock::lock\+\d+")

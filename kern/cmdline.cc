@@ -72,7 +72,7 @@ set_timing(KernelArgs *a, const char *v, size_t n)
 bool
 set_crash(KernelArgs *a, const char *v, size_t n)
 {
-	int i = match_word(v, n, "none|pagefault|overflow|triplefault|apstall");
+	int i = match_word(v, n, "none|pagefault|overflow|triplefault|apstall|relock");
 	if (i >= 0)
 		a->crash = static_cast<Crash>(i);
 	return i >= 0;
@@ -120,7 +120,7 @@ constexpr ArgSpec kArgs[] = {
 	{"acpi", "on|off", "on", set_acpi},
 	{"timing", "on|off", "off", set_timing},
 	{"monitor", "on|off", "on", set_monitor},
-	{"crash", "none|pagefault|overflow|triplefault|apstall", "none", set_crash},
+	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none", set_crash},
 	{"crashcpu", "a CPU number", "0", set_crashcpu},
 	{"run", "PROG[,PROG...]", "the built-in default", set_run},
 };

@@ -7,7 +7,7 @@ enum class ApicMode { Auto, Xapic, X2apic };
 enum class SmpBoot { Serial, Parallel };
 // Deliberate faults, for graders and for showing students what the kernel
 // reports: crash=NAME (on the CPU given by crashcpu=N).
-enum class Crash { None, PageFault, Overflow, TripleFault, ApStall };
+enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock };
 
 struct KernelArgs {
 	ApicMode apic = ApicMode::Auto;

@@ -17,6 +17,7 @@
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/smpboot.h>
+#include <kern/spinlock.h>
 #include <kern/trap.h>
 
 constinit BootInfo boot_info{};
@@ -115,6 +116,13 @@ crash_if_asked()
 		Pseudodesc empty = {0, 0};
 		lidt(&empty);
 		asm volatile("int3");
+		break;
+	}
+	case Crash::Relock: {
+		static Spinlock demo("crash_demo");
+		cprintf("crash: CPU %d takes lock %s twice\n", cpunum(), demo.name());
+		demo.lock();
+		demo.lock();
 		break;
 	}
 	case Crash::None:

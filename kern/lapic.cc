@@ -31,6 +31,7 @@ constexpr uint32_t MSR_X2APIC_ICR = 0x830;
 
 constexpr uint32_t SVR_ENABLE = 0x100;
 constexpr uint32_t LVT_MASKED = 0x10000;
+constexpr uint32_t LVT_NMI = 0x400;		// delivery mode NMI
 constexpr uint32_t ICR_INIT = 0x500;
 constexpr uint32_t ICR_STARTUP = 0x600;
 constexpr uint32_t ICR_DELIVS = 0x1000;		// xAPIC: delivery status (busy)
@@ -181,9 +182,11 @@ lapic_init()
 	// The timer stays masked until someone arms it (lapic_timer_oneshot).
 	lapic_write(LAPIC_TDCR, TDCR_DIV16);
 	lapic_write(LAPIC_TIMER, LVT_MASKED | (IRQ_OFFSET + IRQ_TIMER));
-	// Nothing arrives through the legacy interrupt lines.
+	// Nothing arrives through LINT0 (the 8259s are masked). LINT1 carries
+	// the external NMI on PCs: the boot CPU takes it (it runs on the NMI
+	// IST stack); the others keep it masked, so one NMI is handled once.
 	lapic_write(LAPIC_LINT0, LVT_MASKED);
-	lapic_write(LAPIC_LINT1, LVT_MASKED);
+	lapic_write(LAPIC_LINT1, thiscpu == bootcpu ? LVT_NMI : LVT_MASKED);
 	if (((lapic_read(LAPIC_VER) >> 16) & 0xFF) >= 4)
 		lapic_write(LAPIC_PCINT, LVT_MASKED);
 	lapic_write(LAPIC_ERROR, IRQ_OFFSET + IRQ_ERROR);

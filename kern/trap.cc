@@ -100,6 +100,11 @@ kernel_trap(Trapframe *tf)
 	case T_BRKPT:
 		monitor(tf);
 		return;
+	case T_NMI:
+		// Runs on the NMI IST stack. Nothing here sends NMIs; one comes
+		// from outside (QEMU's "nmi" monitor command, a watchdog).
+		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
+		return;
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;		// nothing to acknowledge (APIC or masked 8259)
