@@ -8,6 +8,7 @@
 
 #include <inc/mmu.h>
 #include <inc/memlayout.h>
+#include <kern/asm.h>
 
 #define RELOC(x)	((x) - KERNBASE)	// link address -> physical address
 
@@ -181,15 +182,7 @@ start64:
 high64:
 	// Reload the GDT at its linked address: the identity map goes away
 	// when mem_init switches page tables.
-	movabsq	$boot_gdtdesc64, %rax
-	lgdt	(%rax)
-	movl	$GD_KD, %eax
-	movl	%eax, %ds
-	movl	%eax, %es
-	movl	%eax, %ss
-	xorl	%eax, %eax
-	movl	%eax, %fs
-	movl	%eax, %gs
+	LOAD_BOOT_GDT
 	movabsq	$bootstacktop, %rsp
 	movl	%ebp, %edi			// kern_main(magic, info_pa): ESI already
 	xorl	%ebp, %ebp			// ends backtraces

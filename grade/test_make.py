@@ -1,5 +1,6 @@
 """The build's interface: wrong make variables, missing packages, gdb."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -88,9 +89,12 @@ def wait_for_port(port):
     pytest.fail("QEMU's gdb stub never listened on port %d" % port)
 
 
-def test_gdb_stops_at_a_kernel_breakpoint():
+@contextlib.contextmanager
+def qemu_waiting_for_gdb(*make_vars):
+    """Starts `make qemu-nox-gdb` (bounded) and yields once its gdb stub
+    listens; stops QEMU afterwards."""
     port = free_port()
-    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "CPUS=2", "KARGS=monitor=off"]
+    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "KARGS=monitor=off", *make_vars]
     harness.make(".gdbinit", *vars_)
     qemu = subprocess.Popen(["timeout", "-k", "5", "90", "make", "-s", "qemu-nox-gdb"] + vars_,
                             cwd=harness.ROOT, stdin=subprocess.DEVNULL,
@@ -98,41 +102,35 @@ def test_gdb_stops_at_a_kernel_breakpoint():
                             start_new_session=True)
     try:
         wait_for_port(port)
-        gdb = subprocess.run(
-            ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit",
-             "-ex", "break check_page_alloc", "-ex", "continue",
-             "-ex", "bt", "-ex", "info threads", "-ex", "kill"],
-            cwd=harness.ROOT, capture_output=True, text=True)
-        out = gdb.stdout + gdb.stderr
-        assert "Temporary breakpoint 1, kern_main" in out, out
-        assert re.search(r"Breakpoint 2, .*check_page_alloc \(\)", out), out
-        assert "mem_init" in out, "the backtrace should show the caller:\n" + out
-        assert re.search(r"Thread 1\.2 \(CPU#1", out), "each vCPU should be a gdb thread:\n" + out
+        yield
     finally:
         os.killpg(qemu.pid, 15)
         qemu.wait(timeout=30)
+
+
+def gdb_batch(*commands):
+    """Runs gdb with the generated .gdbinit and commands; returns its output."""
+    cmd = ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit"]
+    for c in commands:
+        cmd += ["-ex", c]
+    p = subprocess.run(cmd, cwd=harness.ROOT, capture_output=True, text=True)
+    return p.stdout + p.stderr
+
+
+def test_gdb_stops_at_a_kernel_breakpoint():
+    with qemu_waiting_for_gdb("CPUS=2"):
+        out = gdb_batch("break check_page_alloc", "continue", "bt", "info threads", "kill")
+    assert "Temporary breakpoint 1, kern_main" in out, out
+    assert re.search(r"Breakpoint 2, .*check_page_alloc \(\)", out), out
+    assert "mem_init" in out, "the backtrace should show the caller:\n" + out
+    assert re.search(r"Thread 1\.2 \(CPU#1", out), "each vCPU should be a gdb thread:\n" + out
 
 
 def test_gdb_stops_in_mp_main_on_an_ap():
-    port = free_port()
-    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "CPUS=4", "KARGS=monitor=off"]
-    harness.make(".gdbinit", *vars_)
-    qemu = subprocess.Popen(["timeout", "-k", "5", "90", "make", "-s", "qemu-nox-gdb"] + vars_,
-                            cwd=harness.ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        wait_for_port(port)
-        gdb = subprocess.run(
-            ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit",
-             "-ex", "break mp_main", "-ex", "continue", "-ex", "info threads", "-ex", "kill"],
-            cwd=harness.ROOT, capture_output=True, text=True)
-        out = gdb.stdout + gdb.stderr
-        hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(\)", out)
-        assert hit, out
-        assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out
-        for n in range(1, 5):
-            assert re.search(r"Thread 1\.%d \(CPU#%d" % (n, n - 1), out), out
-    finally:
-        os.killpg(qemu.pid, 15)
-        qemu.wait(timeout=30)
+    with qemu_waiting_for_gdb("CPUS=4"):
+        out = gdb_batch("break mp_main", "continue", "info threads", "kill")
+    hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(\)", out)
+    assert hit, out
+    assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out
+    for n in range(1, 5):
+        assert re.search(r"Thread 1\.%d \(CPU#%d" % (n, n - 1), out), out

@@ -25,60 +25,6 @@ match_word(const char *word, size_t len, const char *list)
 }
 
 bool
-set_apic(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "auto|xapic|x2apic");
-	if (i >= 0)
-		a->apic = static_cast<ApicMode>(i);
-	return i >= 0;
-}
-
-bool
-set_smpboot(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "serial|parallel");
-	if (i >= 0)
-		a->smpboot = static_cast<SmpBoot>(i);
-	return i >= 0;
-}
-
-bool
-set_monitor(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "on|off");
-	if (i >= 0)
-		a->monitor = i == 0;
-	return i >= 0;
-}
-
-bool
-set_acpi(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "on|off");
-	if (i >= 0)
-		a->acpi = i == 0;
-	return i >= 0;
-}
-
-bool
-set_timing(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "on|off");
-	if (i >= 0)
-		a->timing = i == 0;
-	return i >= 0;
-}
-
-bool
-set_crash(KernelArgs *a, const char *v, size_t n)
-{
-	int i = match_word(v, n, "none|pagefault|overflow|triplefault|apstall|relock");
-	if (i >= 0)
-		a->crash = static_cast<Crash>(i);
-	return i >= 0;
-}
-
-bool
 set_crashcpu(KernelArgs *a, const char *v, size_t n)
 {
 	uint64_t cpu;
@@ -107,23 +53,40 @@ set_run(KernelArgs *a, const char *v, size_t n)
 	return true;
 }
 
+// An argument whose value is one word of `accepted` ("on|off") is stored by
+// `choose`, given the word's index; any other argument by `parse`.
 struct ArgSpec {
 	const char *key;
-	const char *accepted;		// shown when a value is malformed
-	const char *fallback;		// the default, shown with it
-	bool (*set)(KernelArgs *, const char *, size_t);
+	const char *accepted;		// the words, or a description (shown in messages)
+	const char *fallback;		// the default (shown in messages)
+	void (*choose)(KernelArgs *, int index);
+	bool (*parse)(KernelArgs *, const char *, size_t);
 };
 
 constexpr ArgSpec kArgs[] = {
-	{"apic", "auto|xapic|x2apic", "auto", set_apic},
-	{"smpboot", "serial|parallel", "serial", set_smpboot},
-	{"acpi", "on|off", "on", set_acpi},
-	{"timing", "on|off", "off", set_timing},
-	{"monitor", "on|off", "on", set_monitor},
-	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none", set_crash},
-	{"crashcpu", "a CPU number", "0", set_crashcpu},
-	{"run", "PROG[,PROG...]", "the built-in default", set_run},
+	{"apic", "auto|xapic|x2apic", "auto",
+	 [](KernelArgs *a, int i) { a->apic = static_cast<ApicMode>(i); }, nullptr},
+	{"smpboot", "serial|parallel", "serial",
+	 [](KernelArgs *a, int i) { a->smpboot = static_cast<SmpBoot>(i); }, nullptr},
+	{"acpi", "on|off", "on", [](KernelArgs *a, int i) { a->acpi = i == 0; }, nullptr},
+	{"timing", "on|off", "off", [](KernelArgs *a, int i) { a->timing = i == 0; }, nullptr},
+	{"monitor", "on|off", "on", [](KernelArgs *a, int i) { a->monitor = i == 0; }, nullptr},
+	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none",
+	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
+	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
+	{"run", "PROG[,PROG...]", "the built-in default", nullptr, set_run},
 };
+
+bool
+apply(const ArgSpec &spec, KernelArgs *args, const char *v, size_t n)
+{
+	if (spec.parse != nullptr)
+		return spec.parse(args, v, n);
+	int i = match_word(v, n, spec.accepted);
+	if (i >= 0)
+		spec.choose(args, i);
+	return i >= 0;
+}
 
 void
 report(void (*diag)(void *, const char *), void *ctx, const char *fmt, ...)
@@ -177,7 +140,7 @@ cmdline_parse(const char *cmdline, KernelArgs *args,
 		} else if (eq == word + wlen) {
 			report(diag, ctx, "kernel argument '%s' needs a value: %s=%s; using %s",
 			       spec->key, spec->key, spec->accepted, spec->fallback);
-		} else if (!spec->set(args, eq + 1, word + wlen - eq - 1)) {
+		} else if (!apply(*spec, args, eq + 1, word + wlen - eq - 1)) {
 			report(diag, ctx, "kernel argument '%.*s' is not valid: expected %s=%s; "
 			       "using %s", wlen, word, spec->key, spec->accepted, spec->fallback);
 		} else {

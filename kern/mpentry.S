@@ -8,6 +8,7 @@
 
 #include <inc/mmu.h>
 #include <inc/memlayout.h>
+#include <kern/asm.h>
 #include <kern/cpu.h>
 
 #define MPBOOTPHYS(s)	((s) - mpentry_start + MPENTRY_PADDR)
@@ -77,15 +78,7 @@ mpentry_end:
 mp_high64:
 	// A GDT at a kernel address: the trampoline's goes away with the
 	// identity map when mp_main loads kern_pgdir.
-	movabsq	$boot_gdtdesc64, %rax
-	lgdt	(%rax)
-	movl	$GD_KD, %eax
-	movl	%eax, %ds
-	movl	%eax, %es
-	movl	%eax, %ss
-	xorl	%eax, %eax
-	movl	%eax, %fs
-	movl	%eax, %gs
+	LOAD_BOOT_GDT
 
 	// Serial bring-up (JOS): boot_aps put this AP's stack top in
 	// mpentry_kstack before starting it.
