@@ -35,12 +35,12 @@
  *  DIRECTMAP ------------> +------------------------------+ 0xFFFF800000000000
  *                          :   non-canonical addresses    :
  *  ULIM -----------------> +------------------------------+ 0x0000800000000000
- *                          |  Cur. Page Table (User R-)   | R-/R-  512 GiB
+ *                          |  Cur. Page Table (User R-)   | R-/R-  512 GiB (PML4 slot 255)
  *  UVPT -----------------> +------------------------------+ 0x00007F8000000000
- *                          |          RO PAGES            | R-/R-  1 GiB
- *  UPAGES ---------------> +------------------------------+
- *                          |           RO ENVS            | R-/R-  PTSIZE
- *  UTOP, UENVS ----------> +------------------------------+
+ *                          |          RO PAGES            | R-/R-  256 GiB
+ *  UPAGES ---------------> +------------------------------+ 0x00007F4000000000
+ *                          |           RO ENVS            | R-/R-  256 GiB (PML4 slot 254,
+ *  UTOP, UENVS ----------> +------------------------------+ 0x00007F0000000000  shared)
  *  UXSTACKTOP -/           |     User Exception Stack     | RW/RW  PGSIZE
  *                          +------------------------------+
  *                          |       Empty Memory (*)       | --/--  PGSIZE
@@ -82,10 +82,13 @@
 #define DIRECTMAP	0xFFFF800000000000UL
 #define DIRECTMAPSIZE	0x0000400000000000UL	// 64 TiB of physical address space
 
+// The read-only windows have PML4 slots of their own: UVPT is each address
+// space's own PML4 (slot 255), UPAGES and UENVS share slot 254 with every
+// environment. Everything an environment owns lies below UTOP.
 #define ULIM		0x0000800000000000UL
 #define UVPT		0x00007F8000000000UL	// PML4 slot 255 maps the PML4 itself
-#define UPAGES		(UVPT - 0x40000000UL)
-#define UENVS		(UPAGES - PTSIZE)
+#define UPAGES		0x00007F4000000000UL
+#define UENVS		0x00007F0000000000UL
 #define UTOP		UENVS
 #define UXSTACKTOP	UTOP
 #define USTACKTOP	(UTOP - 2 * PGSIZE)
@@ -123,4 +126,5 @@ constexpr uint64_t ist_top(int cpu, int k)
 
 static_assert(MMIOBASE > DIRECTMAP + DIRECTMAPSIZE);
 static_assert(UENVS > UTEXT);
+static_assert(PML4X(UPAGES) == PML4X(UENVS) && PML4X(UENVS) != PML4X(UTOP - 1));
 #endif

@@ -7,6 +7,8 @@
 
 namespace {
 
+constexpr uint64_t kMaxCopies = 1024;	// NENV: more could never all exist
+
 // Index of word (of length len) in the '|'-separated list, or -1.
 int
 match_word(const char *word, size_t len, const char *list)
@@ -34,19 +36,30 @@ set_crashcpu(KernelArgs *a, const char *v, size_t n)
 	return true;
 }
 
-// A comma-separated list of program names: letters, digits, '_' and '-'.
+// A comma-separated list of program names (letters, digits, '_', '-'),
+// each optionally followed by *N for N copies: "hello,yield*3".
 bool
 set_run(KernelArgs *a, const char *v, size_t n)
 {
-	if (n == 0 || n >= sizeof(a->run) || v[0] == ',' || v[n - 1] == ',')
+	if (n == 0 || n >= sizeof(a->run))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-			  (c == ',' && v[i - 1] != ',');
-		if (!ok)
-			return false;
+	for (size_t i = 0; i < n;) {
+		size_t start = i;
+		while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+				 (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+			i++;
+		if (i == start)
+			return false;		// an empty name
+		if (i < n && v[i] == '*') {
+			uint64_t copies;
+			size_t num = ++i;
+			while (i < n && v[i] >= '0' && v[i] <= '9')
+				i++;
+			if (!parse_u64(v + num, i - num, &copies) || copies == 0 || copies > kMaxCopies)
+				return false;
+		}
+		if (i < n && (v[i] != ',' || ++i == n))
+			return false;		// junk, or a trailing comma
 	}
 	memcpy(a->run, v, n);
 	a->run[n] = '\0';
@@ -74,7 +87,7 @@ constexpr ArgSpec kArgs[] = {
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
-	{"run", "PROG[,PROG...]", "the built-in default", nullptr, set_run},
+	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
 };
 
 bool

@@ -75,6 +75,10 @@ print_backtrace(uint64_t rbp, uint64_t rip)
 	uint64_t last_ret = 0;
 	int repeats = 0;
 	for (int depth = 0; rbp != 0 && depth < 4096; depth++) {
+		if (rbp < ULIM) {
+			cprintf("  rbp %016lx  (user space: the kernel's frames end here)\n", rbp);
+			break;
+		}
 		if (!frame_readable(rbp)) {
 			cprintf("  rbp %016lx  (frame not readable; backtrace stops)\n", rbp);
 			break;

@@ -26,6 +26,7 @@ constexpr Command commands[] = {
 	{"help", "Display this list of commands", mon_help},
 	{"kerninfo", "Display information about the kernel", mon_kerninfo},
 	{"backtrace", "Display the call stack, innermost frame first", mon_backtrace},
+	{"continue", "Resume the environment that hit a breakpoint", mon_continue},
 	{"exit", "Power off (QEMU exits with the 'pass' status)", mon_exit},
 };
 
@@ -97,6 +98,16 @@ int
 mon_exit(int, char **, Trapframe *)
 {
 	kernel_exit(true);
+}
+
+int
+mon_continue(int, char **, Trapframe *tf)
+{
+	if (tf == nullptr || (tf->tf_cs & 3) == 0) {
+		cprintf("Nothing to continue: the monitor was not entered from a user breakpoint\n");
+		return 0;
+	}
+	return -1;
 }
 
 void

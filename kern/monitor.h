@@ -11,3 +11,4 @@ int mon_help(int argc, char **argv, Trapframe *tf);
 int mon_kerninfo(int argc, char **argv, Trapframe *tf);
 int mon_backtrace(int argc, char **argv, Trapframe *tf);
 int mon_exit(int argc, char **argv, Trapframe *tf);
+int mon_continue(int argc, char **argv, Trapframe *tf);

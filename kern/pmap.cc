@@ -6,6 +6,7 @@
 #include <inc/x86.h>
 #include <kern/clock.h>
 #include <kern/cpu.h>
+#include <kern/env.h>
 #include <kern/pmap.h>
 #include <kern/spinlock.h>
 
@@ -705,6 +706,8 @@ mem_init()
 
 	pages = static_cast<PageInfo *>(boot_alloc(npages * sizeof(PageInfo)));
 	memset(pages, 0, npages * sizeof(PageInfo));
+	envs = static_cast<Env *>(boot_alloc(NENV * sizeof(Env)));
+	memset(envs, 0, NENV * sizeof(Env));
 
 	page_init();
 	boot_phase("page_init");
@@ -717,6 +720,8 @@ mem_init()
 
 	boot_map_region(kern_pgdir, UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE),
 			PADDR(pages), PTE_U | PTE_NX);
+	boot_map_region(kern_pgdir, UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE), PADDR(envs),
+			PTE_U | PTE_NX);
 	map_kernel_image();
 	map_direct();
 	boot_phase("kernel page table");
@@ -1003,6 +1008,8 @@ check_kern_pgdir()
 	// Pages array, user read-only at UPAGES.
 	check_range(UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE), PADDR(pages),
 		    PTE_U | nx_bit, PTE_W, "UPAGES");
+	check_range(UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE), PADDR(envs), PTE_U | nx_bit,
+		    PTE_W, "UENVS");
 
 	// Direct map of all RAM.
 	for (int i = 0; i < boot_info.nmmap; i++) {
@@ -1040,7 +1047,8 @@ check_kern_pgdir()
 	check_unmapped(ISTSTACKTOP, kstack_top(ncpu) - ISTSTACKTOP, "absent CPUs' kernel stacks");
 	check_unmapped(MMIOLIM, ist_top(ncpu, 1) - MMIOLIM, "absent CPUs' IST stacks");
 
-	// The user half holds only the read-only windows (UVPT, UPAGES, UENVS).
+	// The user half holds only the read-only windows (UVPT, UPAGES, UENVS),
+	// each in its own PML4 slot above UTOP.
 	for (int i = 0; i < NPTENTRIES / 2; i++) {
 		bool expected = i == PML4X(UVPT) || i == PML4X(UPAGES) || i == PML4X(UENVS);
 		if ((kern_pgdir[i] & PTE_P) && !expected)
@@ -1051,4 +1059,64 @@ check_kern_pgdir()
 	assert(kern_pgdir[PML4X(DIRECTMAP)] & PTE_P);
 	assert(kern_pgdir[PML4X(KERNBASE)] & PTE_P);
 	cprintf("check_kern_pgdir() succeeded!\n");
+}
+
+// ---------------------------------------------------------------------------
+// User memory.
+
+bool smap_enabled;
+uintptr_t user_mem_check_addr;
+
+void
+mmu_init_percpu()
+{
+	constexpr uint32_t CPUID7_EBX_SMEP = 1U << 7, CPUID7_EBX_SMAP = 1U << 20;
+	uint32_t ebx = cpuid(0).eax >= 7 ? cpuid(7, 0).ebx : 0;
+	bool smep = ebx & CPUID7_EBX_SMEP, smap = ebx & CPUID7_EBX_SMAP;
+	lcr4(rcr4() | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0));
+	if (thiscpu == bootcpu) {
+		smap_enabled = smap;
+		cprintf("mmu: SMEP %s, SMAP %s\n", smep ? "on" : "off (the CPU lacks it)",
+			smap ? "on" : "off (the CPU lacks it)");
+	}
+}
+
+int
+user_mem_check(Env *env, const void *va, size_t len, uint64_t perm)
+{
+	auto start = reinterpret_cast<uintptr_t>(va);
+	uintptr_t end;
+	perm |= PTE_U | PTE_P;
+	if (__builtin_add_overflow(start, len, &end) || end > ULIM) {
+		user_mem_check_addr = MAX(start, ULIM);
+		return -E_FAULT;
+	}
+	for (uintptr_t p = ROUNDDOWN(start, PGSIZE); p < end; p += PGSIZE) {
+		Mapping m;
+		if (!lookup_mapping(env->env_pgdir, p, &m) || (m.flags & perm) != perm) {
+			user_mem_check_addr = MAX(p, start);
+			return -E_FAULT;
+		}
+	}
+	return 0;
+}
+
+void
+user_mem_assert(Env *env, const void *va, size_t len, uint64_t perm)
+{
+	if (user_mem_check(env, va, len, perm | PTE_U) < 0) {
+		cprintf("[%08x] user_mem_check assertion failure for va %08lx\n", env->env_id,
+			user_mem_check_addr);
+		env_destroy(env);	// may not return
+	}
+}
+
+void
+copy_from_user(void *dst, const void *src, size_t len)
+{
+	if (smap_enabled)
+		stac();
+	memcpy(dst, src, len);
+	if (smap_enabled)
+		clac();
 }

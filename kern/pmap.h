@@ -49,6 +49,23 @@ bool kva_mapped(uintptr_t va);
 // Number of free pages (for boot statistics).
 size_t page_free_count();
 
+// Turns on SMEP and SMAP on this CPU where it offers them (the boot CPU
+// says which).
+void mmu_init_percpu();
+extern bool smap_enabled;
+
+struct Env;
+// 0 if env may access [va, va+len) with perm (PTE_U is implied), else
+// -E_FAULT with the first bad address in user_mem_check_addr.
+int user_mem_check(Env *env, const void *va, size_t len, uint64_t perm);
+// As user_mem_check; on failure prints JOS's message and destroys env
+// (which does not return if env is the current environment).
+void user_mem_assert(Env *env, const void *va, size_t len, uint64_t perm);
+extern uintptr_t user_mem_check_addr;
+// Copies len bytes of user memory that user_mem_check approved (allowed
+// by SMAP for the copy only).
+void copy_from_user(void *dst, const void *src, size_t len);
+
 static inline physaddr_t
 page2pa(PageInfo *pp)
 {

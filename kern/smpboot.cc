@@ -9,7 +9,9 @@
 #include <kern/cpu.h>
 #include <kern/lapic.h>
 #include <kern/pmap.h>
+#include <kern/sched.h>
 #include <kern/smpboot.h>
+#include <kern/spinlock.h>
 #include <kern/trap.h>
 
 extern "C" char mpentry_start[], mpentry_end[], mpentry_cr3[], mpentry_efer[];
@@ -81,10 +83,12 @@ set_trampoline_param(char *copy, char *sym, T value)
 	memcpy(copy + (sym - mpentry_start), &value, sizeof(value));
 }
 
+// Waits for c to report in. It may have gone on to halt (CPU_HALTED) by
+// the time we look: any state past CPU_UNUSED counts.
 bool
 wait_started(Cpu *c, uint64_t deadline)
 {
-	while (c->cpu_status.load(MemoryOrder::acquire) != CPU_STARTED)
+	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED)
 		if (clock_passed(deadline))
 			return false;
 		else
@@ -275,6 +279,7 @@ mp_main()
 	lapic_init();
 	cprintf("SMP: CPU %d starting\n", cpunum());
 	trap_init_percpu();
+	mmu_init_percpu();
 
 	// A requested crash happens before this CPU reports in, while the boot
 	// CPU still waits for it: the boot cannot finish (and exit) first.
@@ -287,14 +292,8 @@ mp_main()
 	// Release: everything this CPU set up is visible before the boot CPU
 	// sees it started (and moves mpentry_kstack on).
 	c->cpu_status.store(CPU_STARTED, MemoryOrder::release);
-	cpu_idle();
-}
 
-void
-cpu_idle()
-{
-	for (;;) {
-		sti_hlt();
-		cli();
-	}
+	// Lab 4: the big kernel lock, then the scheduler.
+	lock_kernel();
+	sched_yield();
 }

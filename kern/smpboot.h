@@ -14,5 +14,3 @@ void mp_init();
 // Starts every other CPU (smpboot=serial or parallel) and waits, bounded,
 // for each to report; prints "SMP: k of N CPUs started".
 void boot_aps();
-// An idle CPU: halts with interrupts enabled until one arrives, forever.
-[[noreturn]] void cpu_idle();

@@ -6,11 +6,16 @@
 #include <inc/assert.h>
 #include <inc/memlayout.h>
 #include <inc/x86.h>
+#include <kern/cmdline.h>
 #include <kern/cpu.h>
+#include <kern/env.h>
 #include <kern/kdebug.h>
 #include <kern/lapic.h>
 #include <kern/monitor.h>
 #include <kern/printf.h>
+#include <kern/sched.h>
+#include <kern/spinlock.h>
+#include <kern/syscall.h>
 #include <kern/trap.h>
 
 extern "C" char vector_stubs[];
@@ -100,16 +105,12 @@ kernel_trap(Trapframe *tf)
 	case T_BRKPT:
 		monitor(tf);
 		return;
-	case T_NMI:
-		// Runs on the NMI IST stack. Nothing here sends NMIs; one comes
-		// from outside (QEMU's "nmi" monitor command, a watchdog).
-		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
-		return;
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;		// nothing to acknowledge (APIC or masked 8259)
 	case IRQ_OFFSET + IRQ_TIMER:
-		lapic_eoi();	// a one-shot wake-up (see cons_wait)
+	case T_IPI_WAKEUP:
+		lapic_eoi();	// a wake-up: trap() looks for work if we were halted
 		return;
 	case IRQ_OFFSET + IRQ_ERROR: {
 		lapic_write(LAPIC_ESR, 0);
@@ -134,6 +135,51 @@ kernel_trap(Trapframe *tf)
 	}
 }
 
+// A trap from user mode, with the big kernel lock held and tf in curenv.
+void
+user_trap(Trapframe *tf)
+{
+	switch (tf->tf_trapno) {
+	case T_SYSCALL:
+		tf->tf_regs.reg_rax = syscall(tf->tf_regs.reg_rax, tf->tf_regs.reg_rdx,
+					      tf->tf_regs.reg_rcx, tf->tf_regs.reg_rbx,
+					      tf->tf_regs.reg_rdi, tf->tf_regs.reg_rsi);
+		return;
+	case IRQ_OFFSET + IRQ_TIMER:
+		lapic_eoi();	// the time slice is over
+		sched_yield();
+	case T_IPI_WAKEUP:
+		lapic_eoi();	// aimed at a halted CPU; this one is busy anyway
+		return;
+	case T_LAPIC_SPURIOUS:
+	case IRQ_OFFSET + IRQ_SPURIOUS:
+		return;
+	case T_PGFLT:
+		cprintf("[%08x] user fault va %08lx ip %08lx\n", curenv->env_id, rcr2(), tf->tf_rip);
+		print_trapframe(tf);
+		env_destroy(curenv);
+		return;
+	case T_BRKPT:
+		print_trapframe(tf);
+		if (kargs.monitor) {
+			monitor(tf);	// "continue" resumes the environment
+			return;
+		}
+		cprintf("[%08x] breakpoint, and monitor=off: destroying the environment\n",
+			curenv->env_id);
+		env_destroy(curenv);
+		return;
+	default:
+		// Anything else the user caused (GP, divide error, invalid
+		// opcode ...) ends only that environment.
+		cprintf("[%08x] user %s at ip %08lx\n", curenv->env_id, trapname(tf->tf_trapno),
+			tf->tf_rip);
+		print_trapframe(tf);
+		env_destroy(curenv);
+		return;
+	}
+}
+
 } // namespace
 
 void
@@ -142,8 +188,10 @@ trap_init()
 	auto base = reinterpret_cast<uint64_t>(vector_stubs);
 	for (int i = 0; i < 256; i++)
 		idt[i] = make_gate(base + i * kStubSize, STS_IG64, 0, 0);
-	// User code may execute int3 (JOS's breakpoint test).
+	// User code may execute int3 (JOS's breakpoint test) and make system
+	// calls; everything else from user mode is a general protection fault.
 	idt[T_BRKPT] = make_gate(base + T_BRKPT * kStubSize, STS_IG64, 3, 0);
+	idt[T_SYSCALL] = make_gate(base + T_SYSCALL * kStubSize, STS_IG64, 3, 0);
 	idt_pd.pd_lim = sizeof(idt) - 1;
 	idt_pd.pd_base = reinterpret_cast<uint64_t>(idt);
 	idt_load();
@@ -217,9 +265,14 @@ print_trapframe(const Trapframe *tf)
 			(tf->tf_err & FEC_I) ? "execute" : (tf->tf_err & FEC_WR) ? "write" : "read",
 			(tf->tf_err & FEC_PR) ? "protection" : "not-present");
 	cprintf("\n");
-	RipDebugInfo info;
-	debuginfo_rip(tf->tf_rip, &info);
-	cprintf("  rip  0x%016lx %s+%lu\n", tf->tf_rip, info.fn_name, tf->tf_rip - info.fn_addr);
+	if (tf->tf_cs & 3) {
+		cprintf("  rip  0x%016lx (user)\n", tf->tf_rip);
+	} else {
+		RipDebugInfo info;
+		debuginfo_rip(tf->tf_rip, &info);
+		cprintf("  rip  0x%016lx %s+%lu\n", tf->tf_rip, info.fn_name,
+			tf->tf_rip - info.fn_addr);
+	}
 	cprintf("  cs   0x----%04lx\n", tf->tf_cs & 0xFFFF);
 	cprintf("  flag 0x%016lx\n", tf->tf_rflags);
 	cprintf("  rsp  0x%016lx\n", tf->tf_rsp);
@@ -231,11 +284,50 @@ trap(Trapframe *tf)
 {
 	if (tf->tf_trapno == T_DBLFLT)
 		double_fault(tf);
-	if ((tf->tf_cs & 3) == 0) {
-		kernel_trap(tf);
+	if (tf->tf_trapno == T_NMI) {
+		// On the NMI IST stack. Nothing here sends NMIs: one comes from
+		// outside (QEMU's "nmi" monitor command, a watchdog).
+		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
 		return;
 	}
-	print_trapframe(tf);
-	panic("trap %lu (%s) from user mode, but there are no environments yet",
-	      tf->tf_trapno, trapname(tf->tf_trapno));
+	// Another CPU is reporting a panic: stay out of its way.
+	if (kernel_panicked() && !thiscpu->panicking)
+		for (;;) {
+			cli();
+			hlt();
+		}
+	assert(!(read_rflags() & FL_IF));
+
+	// A CPU halted in sched_halt gave the big kernel lock away: take it
+	// back before looking for work. (Only HALTED changes here: an AP
+	// interrupted while it boots has not reported in yet.)
+	uint32_t halted = CPU_HALTED;
+	bool was_halted = thiscpu->cpu_status.compare_exchange(halted, CPU_STARTED);
+	if (was_halted)
+		lock_kernel();
+
+	if ((tf->tf_cs & 3) == 0) {
+		kernel_trap(tf);
+		if (was_halted)
+			sched_yield();
+		return;
+	}
+
+	// From user mode: the big kernel lock, then work on curenv's copy of
+	// the frame, since the kernel stack is this CPU's and any CPU may run
+	// the environment next.
+	lock_kernel();
+	assert(curenv != nullptr);
+	if (curenv->env_status == ENV_DYING) {
+		env_free(curenv);
+		curenv = nullptr;
+		sched_yield();
+	}
+	curenv->env_tf = *tf;
+	tf = &curenv->env_tf;
+	user_trap(tf);
+
+	if (curenv && curenv->env_status == ENV_RUNNING)
+		env_run(curenv);
+	sched_yield();
 }

@@ -84,6 +84,15 @@ trapret:
 	swapgs
 1:	iretq
 
+// Returns to the user environment whose registers tf (RDI) holds.
+.globl env_pop_tf
+env_pop_tf:
+	movq	%rdi, %rsp
+	RESTORE_REGS
+	addq	$16, %rsp		// vector number and error code
+	swapgs				// the user's GS base
+	iretq
+
 // NMI, double fault and machine check may arrive anywhere, even between a
 // swapgs and the iretq after it, so CS does not tell which GS base is
 // loaded: the GS base itself does (kernel addresses are negative).

@@ -1,0 +1,49 @@
+// Environments (JOS's processes), shared by kernel and user code.
+#pragma once
+
+#include <inc/memlayout.h>
+#include <inc/trap.h>
+#include <inc/types.h>
+
+using envid_t = int32_t;
+
+// An environment ID has three parts:
+//
+// +1+---------------21-----------------+--------10--------+
+// |0|          Uniqueifier             |   Environment    |
+// | |                                  |      Index       |
+// +------------------------------------+------------------+
+//                                       \--- ENVX(eid) --/
+//
+// The environment index ENVX(eid) equals the environment's index in the
+// envs[] array. The uniqueifier distinguishes environments that were
+// created at different times but share the same index. An ID of 0 means
+// "the current environment" to the system calls.
+#define LOG2NENV	10
+#define NENV		(1 << LOG2NENV)
+#define ENVX(envid)	((envid) & (NENV - 1))
+
+// Values of env_status.
+enum {
+	ENV_FREE = 0,
+	ENV_DYING,
+	ENV_RUNNABLE,
+	ENV_RUNNING,
+	ENV_NOT_RUNNABLE,
+};
+
+enum EnvType {
+	ENV_TYPE_USER = 0,
+};
+
+struct Env {
+	Trapframe env_tf;	// saved registers
+	Env *env_link;		// next free Env
+	envid_t env_id;		// unique environment identifier
+	envid_t env_parent_id;	// env_id of this env's parent
+	EnvType env_type;	// indicates special system environments
+	uint32_t env_status;	// status of the environment
+	uint32_t env_runs;	// number of times environment has run
+	int32_t env_cpunum;	// the CPU that the env is running on
+	pte_t *env_pgdir;	// kernel virtual address of the PML4
+};

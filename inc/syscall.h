@@ -1,0 +1,17 @@
+// System call numbers. User code traps with int $T_SYSCALL: the number in
+// RAX, arguments in RDX, RCX, RBX, RDI, RSI (JOS's order), result in RAX.
+#pragma once
+
+enum {
+	SYS_cputs = 0,
+	SYS_cgetc,
+	SYS_getenvid,
+	SYS_env_destroy,
+	SYS_page_alloc,
+	SYS_page_map,
+	SYS_page_unmap,
+	SYS_exofork,
+	SYS_env_set_status,
+	SYS_yield,
+	NSYSCALLS
+};

@@ -1,0 +1,289 @@
+// Environments: allocation, address spaces, loading programs, running them.
+
+#include <inc/assert.h>
+#include <inc/elf.h>
+#include <inc/error.h>
+#include <inc/string.h>
+#include <inc/x86.h>
+#include <kern/elf.h>
+#include <kern/env.h>
+#include <kern/lapic.h>
+#include <kern/pmap.h>
+#include <kern/sched.h>
+#include <kern/spinlock.h>
+
+Env *envs;
+
+namespace {
+
+Env *env_free_list;
+constexpr int ENVGENSHIFT = 12;	// >= LOG2NENV
+
+// Gives e a PML4: the kernel's half and the shared read-only windows
+// (UPAGES, UENVS) from kern_pgdir, its own PML4 at UVPT, nothing below UTOP.
+int
+env_setup_vm(Env *e)
+{
+	PageInfo *p = page_alloc(ALLOC_ZERO);
+	if (p == nullptr)
+		return -E_NO_MEM;
+	p->pp_ref++;
+	e->env_pgdir = static_cast<pte_t *>(page2kva(p));
+	for (uint64_t i = PML4X(UTOP); i < NPTENTRIES; i++)
+		e->env_pgdir[i] = kern_pgdir[i];
+	e->env_pgdir[PML4X(UVPT)] = PADDR(e->env_pgdir) | PTE_P | PTE_U | (kern_pgdir[PML4X(UVPT)] & PTE_NX);
+	return 0;
+}
+
+// Backs [va, va+len) in e's address space with zeroed pages, adding perm
+// to pages already there (segments may share a page).
+int
+region_alloc(Env *e, uintptr_t va, size_t len, uint64_t perm)
+{
+	for (uintptr_t p = ROUNDDOWN(va, PGSIZE); p < ROUNDUP(va + len, PGSIZE); p += PGSIZE) {
+		pte_t *pte;
+		PageInfo *pp = page_lookup(e->env_pgdir, p, &pte);
+		if (pp != nullptr) {
+			// A page two segments share: writable if either is,
+			// executable if either is.
+			if (perm & PTE_W)
+				*pte |= PTE_W;
+			if (!(perm & PTE_NX))
+				*pte &= ~PTE_NX;
+			continue;
+		}
+		pp = page_alloc(ALLOC_ZERO);
+		if (pp == nullptr || page_insert(e->env_pgdir, pp, p, perm | PTE_U) < 0) {
+			if (pp)
+				page_free(pp);
+			return -E_NO_MEM;
+		}
+	}
+	return 0;
+}
+
+// Copies len bytes from the kernel's src to va in e's address space,
+// through the direct map (e's page tables need not be loaded).
+void
+copy_to_env(Env *e, uintptr_t va, const uint8_t *src, size_t len)
+{
+	while (len > 0) {
+		PageInfo *pp = page_lookup(e->env_pgdir, va, nullptr);
+		assert(pp != nullptr);
+		size_t n = MIN<size_t>(len, PGSIZE - PGOFF(va));
+		memcpy(static_cast<uint8_t *>(page2kva(pp)) + PGOFF(va), src, n);
+		va += n, src += n, len -= n;
+	}
+}
+
+// Loads a checked ELF image into e and sets up its stack and registers.
+bool
+load_icode(Env *e, const char *name, const uint8_t *binary, size_t size)
+{
+	ElfImage img;
+	char err[128];
+	if (!elf_check(binary, size, UTEXT, USTACKTOP - PGSIZE, &img, err, sizeof(err))) {
+		cprintf("env_create: program %s: %s\n", name, err);
+		return false;
+	}
+	for (int i = 0; i < img.nsegs; i++) {
+		const ElfSegment &s = img.segs[i];
+		uint64_t perm = ((s.flags & PF_W) ? PTE_W : 0) | ((s.flags & PF_X) ? 0 : PTE_NX);
+		if (region_alloc(e, s.va, s.memsz, perm) < 0) {
+			cprintf("env_create: program %s: out of memory\n", name);
+			return false;
+		}
+		copy_to_env(e, s.va, binary + s.offset, s.filesz);
+	}
+	// One page of stack, not executable.
+	if (region_alloc(e, USTACKTOP - PGSIZE, PGSIZE, PTE_W | PTE_NX) < 0) {
+		cprintf("env_create: program %s: out of memory\n", name);
+		return false;
+	}
+	e->env_tf.tf_rip = img.entry;
+	return true;
+}
+
+// Frees the page tables and pages of one PML4 entry's subtree.
+void
+free_subtree(pte_t *table, int level)
+{
+	for (int i = 0; i < NPTENTRIES; i++) {
+		if (!(table[i] & PTE_P))
+			continue;
+		PageInfo *pp = pa2page(PTE_ADDR(table[i]));
+		if (level > 1) {
+			free_subtree(static_cast<pte_t *>(KADDR(PTE_ADDR(table[i]))), level - 1);
+			pp->pp_ref = 0;		// a table: no one else points at it
+			page_free(pp);
+		} else {
+			page_decref(pp);
+		}
+		table[i] = 0;
+	}
+}
+
+} // namespace
+
+void
+user_program_names(char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (const UserProgram *p = user_programs; p->name && len < size; p++)
+		len += snprintf(buf + len, static_cast<int>(size - len), "%s%s", len ? ", " : "", p->name);
+}
+
+// Marks every Env free and links them in order, so env_alloc hands out
+// envs[0] first.
+void
+env_init()
+{
+	env_free_list = nullptr;
+	for (int i = NENV - 1; i >= 0; i--) {
+		envs[i].env_id = 0;
+		envs[i].env_status = ENV_FREE;
+		envs[i].env_link = env_free_list;
+		env_free_list = &envs[i];
+	}
+}
+
+int
+env_alloc(Env **newenv_store, envid_t parent_id)
+{
+	Env *e = env_free_list;
+	if (e == nullptr)
+		return -E_NO_FREE_ENV;
+	int r = env_setup_vm(e);
+	if (r < 0)
+		return r;
+
+	// A new generation of this slot's ID; never negative or zero.
+	int32_t generation = (e->env_id + (1 << ENVGENSHIFT)) & ~(NENV - 1);
+	if (generation <= 0)
+		generation = 1 << ENVGENSHIFT;
+	e->env_id = generation | static_cast<int32_t>(e - envs);
+	e->env_parent_id = parent_id;
+	e->env_type = ENV_TYPE_USER;
+	e->env_status = ENV_RUNNABLE;
+	e->env_runs = 0;
+	e->env_cpunum = -1;
+
+	memset(&e->env_tf, 0, sizeof(e->env_tf));
+	e->env_tf.tf_ss = GD_UD | 3;
+	e->env_tf.tf_rsp = USTACKTOP;
+	e->env_tf.tf_cs = GD_UT | 3;
+	e->env_tf.tf_rflags = FL_IF;	// the timer can preempt it
+
+	env_free_list = e->env_link;
+	*newenv_store = e;
+	sched_wake_one();
+	cprintf("[%08x] new env %08x\n", curenv ? curenv->env_id : 0, e->env_id);
+	return 0;
+}
+
+bool
+env_create(const char *name, size_t namelen)
+{
+	const UserProgram *p = user_programs;
+	while (p->name && (strlen(p->name) != namelen || strncmp(p->name, name, namelen) != 0))
+		p++;
+	if (p->name == nullptr) {
+		char known[256];
+		user_program_names(known, sizeof(known));
+		cprintf("env_create: no program '%.*s' (built-in: %s)\n", static_cast<int>(namelen),
+			name, known);
+		return false;
+	}
+	Env *e;
+	int r = env_alloc(&e, 0);
+	if (r < 0) {
+		cprintf("env_create: program %s: %s\n", p->name, strerror(r));
+		return false;
+	}
+	if (!load_icode(e, p->name, p->image, p->size)) {
+		env_free(e);
+		return false;
+	}
+	return true;
+}
+
+void
+env_free(Env *e)
+{
+	// e's tables are about to go: make sure this CPU is not using them.
+	if (e == curenv)
+		lcr3(PADDR(kern_pgdir));
+	cprintf("[%08x] free env %08x\n", curenv ? curenv->env_id : 0, e->env_id);
+
+	for (uint64_t i = 0; i < PML4X(UTOP); i++) {
+		if (!(e->env_pgdir[i] & PTE_P))
+			continue;
+		free_subtree(static_cast<pte_t *>(KADDR(PTE_ADDR(e->env_pgdir[i]))), 3);
+		PageInfo *pp = pa2page(PTE_ADDR(e->env_pgdir[i]));
+		pp->pp_ref = 0;
+		page_free(pp);
+		e->env_pgdir[i] = 0;
+	}
+	PageInfo *pml4 = pa2page(PADDR(e->env_pgdir));
+	e->env_pgdir = nullptr;
+	page_decref(pml4);
+
+	e->env_status = ENV_FREE;
+	e->env_link = env_free_list;
+	env_free_list = e;
+}
+
+// Frees e, or, if it is running on another CPU, marks it dying: that CPU
+// frees it the next time it enters the kernel (a timer tick at the latest).
+void
+env_destroy(Env *e)
+{
+	if (e->env_status == ENV_RUNNING && curenv != e) {
+		e->env_status = ENV_DYING;
+		return;
+	}
+	env_free(e);
+	if (curenv == e) {
+		curenv = nullptr;
+		sched_yield();
+	}
+}
+
+// Converts an envid to an Env. With checkperm, the env must be the
+// current one or its child. 0 means the current environment.
+int
+envid2env(envid_t envid, Env **env_store, bool checkperm)
+{
+	if (envid == 0) {
+		*env_store = curenv;
+		return 0;
+	}
+	Env *e = &envs[ENVX(envid)];
+	if (e->env_status == ENV_FREE || e->env_id != envid ||
+	    (checkperm && e != curenv && e->env_parent_id != curenv->env_id)) {
+		*env_store = nullptr;
+		return -E_BAD_ENV;
+	}
+	*env_store = e;
+	return 0;
+}
+
+// Switches this CPU to e: its page tables, its registers, user mode. The
+// big kernel lock is released last, just before leaving the kernel.
+void
+env_run(Env *e)
+{
+	if (curenv && curenv != e && curenv->env_status == ENV_RUNNING) {
+		curenv->env_status = ENV_RUNNABLE;
+		sched_wake_one();	// another CPU may take it
+	}
+	curenv = e;
+	e->env_status = ENV_RUNNING;
+	e->env_runs++;
+	e->env_cpunum = cpunum();
+	lcr3(PADDR(e->env_pgdir));
+	sched_arm_timeslice();
+	unlock_kernel();
+	env_pop_tf(&e->env_tf);
+}

@@ -1,0 +1,31 @@
+// User environments.
+#pragma once
+
+#include <inc/env.h>
+#include <kern/cpu.h>
+
+extern Env *envs;		// all environments
+#define curenv (thiscpu->cpu_env)	// the current environment of this CPU
+
+// User programs linked into the kernel image (kern/Makefrag builds the table).
+struct UserProgram {
+	const char *name;
+	const uint8_t *image;
+	uint64_t size;
+};
+extern "C" const UserProgram user_programs[];	// ends with a null name
+
+void env_init();
+int env_alloc(Env **newenv_store, envid_t parent_id);
+void env_free(Env *e);
+// Creates an environment running the named built-in program; prints why
+// and returns false if there is no such program, no free Env, or its image
+// does not check out.
+bool env_create(const char *name, size_t namelen);
+void env_destroy(Env *e);
+int envid2env(envid_t envid, Env **env_store, bool checkperm);
+[[noreturn]] void env_run(Env *e);
+extern "C" [[noreturn]] void env_pop_tf(Trapframe *tf);
+
+// The names of the built-in programs, for messages ("hello, yield, ...").
+void user_program_names(char *buf, size_t size);

@@ -1,0 +1,102 @@
+// The scheduler: round robin over envs[], one environment per CPU at a
+// time, under the big kernel lock.
+
+#include <inc/assert.h>
+#include <inc/x86.h>
+#include <kern/cmdline.h>
+#include <kern/env.h>
+#include <kern/exit.h>
+#include <kern/lapic.h>
+#include <kern/monitor.h>
+#include <kern/pmap.h>
+#include <kern/sched.h>
+#include <kern/spinlock.h>
+
+namespace {
+
+// A CPU in user mode is preempted after this long. A halted CPU sleeps
+// until sched_wake_one's IPI, or this long as a safety net: idle CPUs
+// that poll often fight the busy ones for the big kernel lock.
+constexpr uint64_t kTimeSliceUs = 10000;
+constexpr uint64_t kIdleTickUs = 100000;
+
+[[noreturn]] void sched_halt();
+
+} // namespace
+
+void
+sched_arm_timeslice()
+{
+	if (lapic_ready())
+		lapic_timer_oneshot(kTimeSliceUs);
+}
+
+void
+sched_wake_one()
+{
+	for (int i = 0; i < ncpu; i++) {
+		Cpu *c = &cpus[i];
+		if (c != thiscpu && c->cpu_status.load(MemoryOrder::acquire) == CPU_HALTED) {
+			lapic_send_ipi(c->apic_id, T_IPI_WAKEUP);
+			return;
+		}
+	}
+}
+
+// Round robin: the first runnable environment after the one this CPU ran
+// last, wrapping around; if there is none, the one this CPU is running
+// may go on. An environment running on another CPU is never chosen
+// (env_status is ENV_RUNNING, not ENV_RUNNABLE).
+void
+sched_yield()
+{
+	assert(kernel_lock.holding());
+	int start = curenv ? ENVX(curenv->env_id) + 1 : 0;
+	for (int n = 0; n < NENV; n++) {
+		Env *e = &envs[(start + n) % NENV];
+		if (e->env_status == ENV_RUNNABLE)
+			env_run(e);
+	}
+	if (curenv && curenv->env_status == ENV_RUNNING && curenv->env_cpunum == cpunum())
+		env_run(curenv);
+	sched_halt();
+}
+
+namespace {
+
+// Nothing to run here: release the big kernel lock and halt until an
+// interrupt (the idle tick, at the latest) sends this CPU back through
+// trap() to sched_yield. When no environment is left anywhere, the boot
+// CPU drops into the monitor, or exits QEMU when monitor=off.
+void
+sched_halt()
+{
+	bool any = false;
+	for (int i = 0; i < NENV && !any; i++)
+		any = envs[i].env_status == ENV_RUNNABLE || envs[i].env_status == ENV_RUNNING ||
+		      envs[i].env_status == ENV_DYING;
+	if (!any && thiscpu == bootcpu) {
+		cprintf("No runnable environments in the system!\n");
+		if (!kargs.monitor)
+			kernel_exit(true);
+		for (;;)
+			monitor(nullptr);
+	}
+
+	curenv = nullptr;
+	lcr3(PADDR(kern_pgdir));
+	thiscpu->cpu_status.store(CPU_HALTED, MemoryOrder::release);
+	unlock_kernel();
+
+	// Restart on a fresh stack: nothing that called us is coming back.
+	call_on_stack(kstack_top(cpunum()), [] {
+		for (;;) {
+			if (lapic_ready())
+				lapic_timer_oneshot(kIdleTickUs);
+			sti_hlt();
+			cli();
+		}
+	});
+}
+
+} // namespace

@@ -1,0 +1,190 @@
+// System calls. Every pointer and permission a user passes is checked
+// before use: a bad one destroys the caller (JOS's user_mem_assert) or is
+// refused with an E_* code; the kernel never faults on user input.
+
+#include <inc/assert.h>
+#include <inc/error.h>
+#include <inc/string.h>
+#include <kern/console.h>
+#include <kern/env.h>
+#include <kern/pmap.h>
+#include <kern/printf.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+
+namespace {
+
+// Prints a string the user gave, after checking it is readable user memory.
+void
+sys_cputs(const char *s, size_t len)
+{
+	user_mem_assert(curenv, s, len, PTE_U);
+	char buf[128];
+	ConsoleGuard guard;
+	while (len > 0) {
+		size_t n = MIN(len, sizeof(buf));
+		copy_from_user(buf, s, n);
+		cprintf("%.*s", static_cast<int>(n), buf);
+		s += n, len -= n;
+	}
+}
+
+int
+sys_cgetc()
+{
+	return cons_getc();
+}
+
+envid_t
+sys_getenvid()
+{
+	return curenv->env_id;
+}
+
+int
+sys_env_destroy(envid_t envid)
+{
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	if (e == curenv)
+		cprintf("[%08x] exiting gracefully\n", curenv->env_id);
+	else
+		cprintf("[%08x] destroying %08x\n", curenv->env_id, e->env_id);
+	env_destroy(e);
+	return 0;
+}
+
+[[noreturn]] void
+sys_yield()
+{
+	sched_yield();
+}
+
+// A new environment with the caller's registers (RAX 0: it sees exofork
+// return 0), no memory below UTOP, and not yet runnable.
+envid_t
+sys_exofork()
+{
+	Env *e;
+	int r = env_alloc(&e, curenv->env_id);
+	if (r < 0)
+		return r;
+	e->env_status = ENV_NOT_RUNNABLE;
+	e->env_tf = curenv->env_tf;
+	e->env_tf.tf_regs.reg_rax = 0;
+	return e->env_id;
+}
+
+int
+sys_env_set_status(envid_t envid, int status)
+{
+	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
+		return -E_INVAL;
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	e->env_status = status;
+	if (status == ENV_RUNNABLE)
+		sched_wake_one();
+	return 0;
+}
+
+// A user page address: below UTOP and page aligned.
+bool
+bad_user_page(uint64_t va)
+{
+	return va >= UTOP || va % PGSIZE != 0;
+}
+
+// perm must have PTE_U and PTE_P and nothing outside PTE_SYSCALL (PTE_NX
+// allowed: a user may ask for a page it cannot execute).
+bool
+bad_perm(uint64_t perm)
+{
+	return (perm & (PTE_U | PTE_P)) != (PTE_U | PTE_P) ||
+	       (perm & ~(PTE_SYSCALL | PTE_NX)) != 0;
+}
+
+int
+sys_page_alloc(envid_t envid, uint64_t va, uint64_t perm)
+{
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	if (bad_user_page(va) || bad_perm(perm))
+		return -E_INVAL;
+	PageInfo *pp = page_alloc(ALLOC_ZERO);
+	if (pp == nullptr)
+		return -E_NO_MEM;
+	r = page_insert(e->env_pgdir, pp, va, perm);
+	if (r < 0) {
+		page_free(pp);
+		return r;
+	}
+	return 0;
+}
+
+int
+sys_page_map(envid_t srcenvid, uint64_t srcva, envid_t dstenvid, uint64_t dstva, uint64_t perm)
+{
+	Env *src, *dst;
+	int r;
+	if ((r = envid2env(srcenvid, &src, true)) < 0 || (r = envid2env(dstenvid, &dst, true)) < 0)
+		return r;
+	if (bad_user_page(srcva) || bad_user_page(dstva) || bad_perm(perm))
+		return -E_INVAL;
+	pte_t *pte;
+	PageInfo *pp = page_lookup(src->env_pgdir, srcva, &pte);
+	if (pp == nullptr || ((perm & PTE_W) && !(*pte & PTE_W)))
+		return -E_INVAL;
+	return page_insert(dst->env_pgdir, pp, dstva, perm);
+}
+
+int
+sys_page_unmap(envid_t envid, uint64_t va)
+{
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	if (bad_user_page(va))
+		return -E_INVAL;
+	page_remove(e->env_pgdir, va);
+	return 0;
+}
+
+} // namespace
+
+int64_t
+syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	switch (num) {
+	case SYS_cputs:
+		sys_cputs(reinterpret_cast<const char *>(a1), a2);
+		return 0;
+	case SYS_cgetc:
+		return sys_cgetc();
+	case SYS_getenvid:
+		return sys_getenvid();
+	case SYS_env_destroy:
+		return sys_env_destroy(static_cast<envid_t>(a1));
+	case SYS_yield:
+		sys_yield();
+	case SYS_exofork:
+		return sys_exofork();
+	case SYS_env_set_status:
+		return sys_env_set_status(static_cast<envid_t>(a1), static_cast<int>(a2));
+	case SYS_page_alloc:
+		return sys_page_alloc(static_cast<envid_t>(a1), a2, a3);
+	case SYS_page_map:
+		return sys_page_map(static_cast<envid_t>(a1), a2, static_cast<envid_t>(a3), a4, a5);
+	case SYS_page_unmap:
+		return sys_page_unmap(static_cast<envid_t>(a1), a2);
+	default:
+		return -E_INVAL;
+	}
+}

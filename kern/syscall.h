@@ -1,0 +1,9 @@
+// System call dispatch.
+#pragma once
+
+#include <inc/syscall.h>
+#include <inc/types.h>
+
+// Runs system call num with JOS's five arguments for the current
+// environment; returns its result (negative E_* on error).
+int64_t syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);

@@ -1,0 +1,86 @@
+// System call stubs: int $T_SYSCALL with the number in RAX and the
+// arguments in RDX, RCX, RBX, RDI, RSI (see inc/syscall.h).
+
+#include <inc/lib.h>
+
+namespace {
+
+int64_t
+syscall(int num, bool check, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+	uint64_t a4 = 0, uint64_t a5 = 0)
+{
+	int64_t ret;
+	asm volatile("int %1"
+		     : "=a"(ret)
+		     : "i"(T_SYSCALL), "a"(num), "d"(a1), "c"(a2), "b"(a3), "D"(a4), "S"(a5)
+		     : "cc", "memory");
+	// Calls that return 0 or a negative error never return more.
+	if (check && ret > 0)
+		panic("syscall %d returned %ld (> 0)", num, ret);
+	return ret;
+}
+
+uint64_t
+u(const void *p)
+{
+	return reinterpret_cast<uint64_t>(p);
+}
+
+} // namespace
+
+void
+sys_cputs(const char *s, size_t len)
+{
+	syscall(SYS_cputs, false, u(s), len);
+}
+
+int
+sys_cgetc()
+{
+	return static_cast<int>(syscall(SYS_cgetc, false));
+}
+
+envid_t
+sys_getenvid()
+{
+	return static_cast<envid_t>(syscall(SYS_getenvid, false));
+}
+
+int
+sys_env_destroy(envid_t envid)
+{
+	return static_cast<int>(syscall(SYS_env_destroy, true, static_cast<uint64_t>(envid)));
+}
+
+void
+sys_yield()
+{
+	syscall(SYS_yield, false);
+}
+
+int
+sys_env_set_status(envid_t envid, int status)
+{
+	return static_cast<int>(syscall(SYS_env_set_status, true, static_cast<uint64_t>(envid),
+					static_cast<uint64_t>(status)));
+}
+
+int
+sys_page_alloc(envid_t envid, void *va, uint64_t perm)
+{
+	return static_cast<int>(syscall(SYS_page_alloc, true, static_cast<uint64_t>(envid), u(va),
+					perm));
+}
+
+int
+sys_page_map(envid_t srcenv, void *srcva, envid_t dstenv, void *dstva, uint64_t perm)
+{
+	return static_cast<int>(syscall(SYS_page_map, true, static_cast<uint64_t>(srcenv), u(srcva),
+					static_cast<uint64_t>(dstenv), u(dstva), perm));
+}
+
+int
+sys_page_unmap(envid_t envid, void *va)
+{
+	return static_cast<int>(syscall(SYS_page_unmap, true, static_cast<uint64_t>(envid), u(va)));
+}
