@@ -9,10 +9,12 @@ exited (pass or panic), a triple fault reset the machine, QEMU refused its
 arguments, or the run timed out.
 """
 
+import bisect
 import fcntl
 import os
 import re
 import shlex
+import socket
 import subprocess
 import threading
 import time
@@ -52,6 +54,7 @@ class Boot:
     kargs: str = "monitor=off"
     smpopts: str = ""
     qemu_extra: list = field(default_factory=list)
+    make_extra: list = field(default_factory=list)   # more make variables
     timeout: float = 60.0
     stdin: bytes = b""          # console input, typed once `prompt` appears
     prompt: bytes = b"K> "
@@ -59,13 +62,13 @@ class Boot:
     def make_vars(self):
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
-                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts]
+                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts, *self.make_extra]
 
 
 class QemuRun:
     """What one boot printed and how it ended."""
 
-    def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd):
+    def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd, cpu_states=()):
         self.name = name
         self.boot = boot
         self.status = status
@@ -74,6 +77,7 @@ class QemuRun:
         self.qemu_log = qemu_log
         self.elapsed = elapsed
         self.cmd = cmd
+        self.cpu_states = list(cpu_states)   # where each CPU was, if it timed out
         self.lines = log.splitlines()
 
     @property
@@ -117,9 +121,11 @@ class QemuRun:
         return "\n".join("    | " + l for l in tail)
 
     def explain(self, problem):
-        return ("%s\n  run: %s\n  outcome: %s\n  serial log: %s (last lines below)\n%s"
-                % (problem, self.cmd, self.outcome(), os.path.relpath(self.logfile, ROOT),
-                   self.excerpt()))
+        where = "".join("\n    " + s for s in self.cpu_states)
+        return ("%s\n  run: %s\n  outcome: %s%s\n  serial log: %s (last lines below)\n%s"
+                % (problem, self.cmd, self.outcome(),
+                   "\n  CPUs when it timed out:" + where if where else "",
+                   os.path.relpath(self.logfile, ROOT), self.excerpt()))
 
     # -- assertions -------------------------------------------------------
 
@@ -184,15 +190,17 @@ def run(name, config=None, **kw):
     qemu_log = os.path.join(LOGDIR, safe + ".qemu.log")
     if os.path.exists(qemu_log):
         os.unlink(qemu_log)
+    monitor = os.path.join(LOGDIR, safe + ".monitor")
+    if os.path.exists(monitor):
+        os.unlink(monitor)
     cmd = qemu_command(boot) + ["-d", "cpu_reset,guest_errors", "-D", qemu_log] + boot.qemu_extra
-    full = ["timeout", "-k", "5", "%g" % boot.timeout] + cmd
+    # `timeout -k` is the backstop; the harness itself stops QEMU at
+    # boot.timeout, after asking its monitor where every CPU was.
+    full = (["timeout", "-k", "5", "%g" % (boot.timeout + 30)] + cmd +
+            ["-monitor", "unix:%s,server,nowait" % monitor])
 
     start = time.monotonic()
-    if boot.stdin:
-        status, out, err = _run_typing(full, boot)
-    else:
-        proc = subprocess.run(full, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True)
-        status, out, err = proc.returncode, proc.stdout, proc.stderr
+    status, out, err, cpu_states = _run_qemu(full, boot, monitor)
     elapsed = time.monotonic() - start
 
     log = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
@@ -204,16 +212,18 @@ def run(name, config=None, **kw):
     except FileNotFoundError:
         qlog = ""
     return QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
-                   elapsed, shlex.join(cmd))
+                   elapsed, shlex.join(cmd), cpu_states)
 
 
-def _run_typing(full, boot):
-    """Runs QEMU and types boot.stdin once boot.prompt appears, as a person
-    would: input sent earlier is lost when the kernel resets the UART. After
-    that, QEMU reads stdin only as the UART's FIFO drains, so all of it can
-    be written at once."""
+def _run_qemu(full, boot, monitor):
+    """Runs QEMU until it exits or boot.timeout passes. Types boot.stdin
+    once boot.prompt appears, as a person would: input sent earlier is lost
+    when the kernel resets the UART (after that, QEMU reads stdin only as
+    the UART's FIFO drains, so all of it can be written at once). Returns
+    (status, stdout, stderr, cpu_states); on a timeout, status is 124 and
+    cpu_states says where each CPU was."""
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
     prompted = threading.Event()
 
@@ -233,14 +243,80 @@ def _run_typing(full, boot):
     threads = [threading.Thread(target=f, daemon=True) for f in (read_stdout, read_stderr)]
     for t in threads:
         t.start()
-    prompted.wait()         # bounded: `timeout` ends QEMU, and with it stdout
+    deadline = time.monotonic() + boot.timeout
+    if boot.stdin:
+        prompted.wait(boot.timeout)
+        try:
+            proc.stdin.write(boot.stdin)
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+    cpu_states = []
     try:
-        proc.stdin.write(boot.stdin)
-        proc.stdin.flush()
-    except BrokenPipeError:
-        pass
-    status = proc.wait()
+        status = proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        cpu_states = _cpu_states(monitor)
+        os.killpg(proc.pid, 9)
+        proc.wait()
+        status = 124
     for t in threads:
         t.join()
     proc.stdin.close()
-    return status, bytes(out), bytes(err)
+    return status, bytes(out), bytes(err), cpu_states
+
+
+def _kernel_symbols():
+    """(addresses, names) of the kernel's functions, from obj/kern/kernel.sym."""
+    addrs, names = [], []
+    try:
+        with open(os.path.join(ROOT, "obj", "kern", "kernel.sym")) as f:
+            for line in f:
+                parts = line.split(None, 2)     # demangled names have spaces
+                if len(parts) == 3 and parts[1] in "tTwW":
+                    addrs.append(int(parts[0], 16))
+                    names.append(parts[2].strip())
+    except OSError:
+        pass
+    return addrs, names
+
+
+def _cpu_states(monitor):
+    """Asks QEMU's monitor for every CPU's registers; one line per CPU:
+    where it was (function+offset), whether halted, RSP and CR3."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(monitor)
+            s.sendall(b"info registers -a\n")
+            data = b""
+            end = time.monotonic() + 5
+            while time.monotonic() < end:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+                if data.count(b"CR3=") and data.rstrip().endswith(b"(qemu)"):
+                    break
+    except OSError as e:
+        return ["(QEMU's monitor did not answer: %s)" % e]
+    addrs, names = _kernel_symbols()
+    states = []
+    for block in re.split(r"\n(?=CPU#\d+)", data.decode("utf-8", "replace")):
+        cpu = re.search(r"CPU#(\d+)", block)
+        rip = re.search(r"RIP=([0-9a-f]+)", block)
+        if not (cpu and rip):
+            continue
+        pc = int(rip.group(1), 16)
+        i = bisect.bisect_right(addrs, pc) - 1
+        where = "%s+%d" % (names[i], pc - addrs[i]) if i >= 0 and pc >= 1 << 63 else "user"
+        halted = re.search(r"HLT=(\d)", block)
+        rsp = re.search(r"RSP=([0-9a-f]+)", block)
+        cr3 = re.search(r"CR3=([0-9a-f]+)", block)
+        states.append("CPU %s: rip %s (%s)%s rsp %s cr3 %s" % (
+            cpu.group(1), rip.group(1), where,
+            " halted" if halted and halted.group(1) == "1" else "",
+            rsp.group(1) if rsp else "?", cr3.group(1) if cr3 else "?"))
+    return states or ["(no CPU state in QEMU's answer)"]

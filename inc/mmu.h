@@ -86,6 +86,7 @@
 #define FL_IF		0x00000200	// Interrupt Flag
 #define FL_DF		0x00000400
 #define FL_IOPL_MASK	0x00003000
+#define FL_NT		0x00004000	// Nested Task
 #define FL_AC		0x00040000	// Alignment check (SMAP override)
 
 // Page fault error code bits.

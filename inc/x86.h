@@ -53,8 +53,6 @@ static inline void sti_hlt() { asm volatile("sti; hlt" : : : "memory"); }
 static inline void cpu_relax() { asm volatile("pause" : : : "memory"); }
 static inline void mfence() { asm volatile("mfence" : : : "memory"); }
 static inline void lfence() { asm volatile("lfence" : : : "memory"); }
-static inline void stac() { asm volatile("stac" : : : "memory", "cc"); }
-static inline void clac() { asm volatile("clac" : : : "memory", "cc"); }
 static inline void swapgs() { asm volatile("swapgs" : : : "memory"); }
 
 static inline uint64_t rdmsr(uint32_t msr)

@@ -1111,12 +1111,16 @@ user_mem_assert(Env *env, const void *va, size_t len, uint64_t perm)
 	}
 }
 
+// SMAP allows the access while RFLAGS.AC is set. Set through popfq rather
+// than stac/clac: KVM's instruction emulator, which runs this kernel on
+// hosts without hardware virtualization (PVM), has no stac.
 void
 copy_from_user(void *dst, const void *src, size_t len)
 {
+	uint64_t flags = read_rflags();
 	if (smap_enabled)
-		stac();
+		write_rflags(flags | FL_AC);
 	memcpy(dst, src, len);
 	if (smap_enabled)
-		clac();
+		write_rflags(flags);
 }

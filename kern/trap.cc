@@ -12,6 +12,7 @@
 #include <kern/kdebug.h>
 #include <kern/lapic.h>
 #include <kern/monitor.h>
+#include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
@@ -110,13 +111,11 @@ kernel_trap(Trapframe *tf)
 		return;		// nothing to acknowledge (APIC or masked 8259)
 	case IRQ_OFFSET + IRQ_TIMER:
 	case T_IPI_WAKEUP:
-		lapic_eoi();	// a wake-up: trap() looks for work if we were halted
-		return;
+		return;		// a wake-up: trap() looks for work if we were halted
 	case IRQ_OFFSET + IRQ_ERROR: {
 		lapic_write(LAPIC_ESR, 0);
-		uint32_t esr = lapic_read(LAPIC_ESR);
-		lapic_eoi();
-		cprintf("lapic: error interrupt on CPU %d (ESR %#x)\n", cpunum(), esr);
+		cprintf("lapic: error interrupt on CPU %d (ESR %#x)\n", cpunum(),
+			lapic_read(LAPIC_ESR));
 		return;
 	}
 	case T_PGFLT: {
@@ -135,22 +134,48 @@ kernel_trap(Trapframe *tf)
 	}
 }
 
+void
+dispatch_syscall(Trapframe *tf)
+{
+	tf->tf_regs.reg_rax = syscall(tf->tf_regs.reg_rax, tf->tf_regs.reg_rdx,
+				      tf->tf_regs.reg_rcx, tf->tf_regs.reg_rbx,
+				      tf->tf_regs.reg_rdi, tf->tf_regs.reg_rsi);
+}
+
+// True if the invalid opcode at tf's rip is really "int $T_SYSCALL".
+// Hypervisors that run guest user mode natively against their own IDT
+// (PVM, the nested KVM of some cloud hosts) deliver that instruction as #UD
+// at the instruction itself; it is still a system call.
+bool
+ud_is_int_syscall(const Trapframe *tf)
+{
+	const auto *insn = reinterpret_cast<const uint8_t *>(tf->tf_rip);
+	uint8_t bytes[2];
+	if (user_mem_check(curenv, insn, sizeof(bytes), PTE_U) < 0)
+		return false;
+	copy_from_user(bytes, insn, sizeof(bytes));
+	return bytes[0] == 0xCD && bytes[1] == T_SYSCALL;
+}
+
 // A trap from user mode, with the big kernel lock held and tf in curenv.
 void
 user_trap(Trapframe *tf)
 {
 	switch (tf->tf_trapno) {
 	case T_SYSCALL:
-		tf->tf_regs.reg_rax = syscall(tf->tf_regs.reg_rax, tf->tf_regs.reg_rdx,
-					      tf->tf_regs.reg_rcx, tf->tf_regs.reg_rbx,
-					      tf->tf_regs.reg_rdi, tf->tf_regs.reg_rsi);
+		dispatch_syscall(tf);
 		return;
+	case T_ILLOP:
+		if (ud_is_int_syscall(tf)) {
+			tf->tf_rip += 2;	// as if the int had trapped
+			dispatch_syscall(tf);
+			return;
+		}
+		break;
 	case IRQ_OFFSET + IRQ_TIMER:
-		lapic_eoi();	// the time slice is over
-		sched_yield();
+		sched_yield();	// the time slice is over
 	case T_IPI_WAKEUP:
-		lapic_eoi();	// aimed at a halted CPU; this one is busy anyway
-		return;
+		return;		// aimed at a halted CPU; this one is busy anyway
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;
@@ -170,14 +195,14 @@ user_trap(Trapframe *tf)
 		env_destroy(curenv);
 		return;
 	default:
-		// Anything else the user caused (GP, divide error, invalid
-		// opcode ...) ends only that environment.
-		cprintf("[%08x] user %s at ip %08lx\n", curenv->env_id, trapname(tf->tf_trapno),
-			tf->tf_rip);
-		print_trapframe(tf);
-		env_destroy(curenv);
-		return;
+		break;
 	}
+	// Anything else the user caused (GP, divide error, invalid opcode ...)
+	// ends only that environment.
+	cprintf("[%08x] user %s at ip %08lx\n", curenv->env_id, trapname(tf->tf_trapno),
+		tf->tf_rip);
+	print_trapframe(tf);
+	env_destroy(curenv);
 }
 
 } // namespace
@@ -290,6 +315,13 @@ trap(Trapframe *tf)
 		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
 		return;
 	}
+	// Acknowledge a local APIC interrupt at once. Until the EOI, every
+	// interrupt of its priority or lower stays blocked: the handler below
+	// may wait for a lock, and waiting (Spinlock's nap) needs the timer.
+	if (tf->tf_trapno == IRQ_OFFSET + IRQ_TIMER || tf->tf_trapno == IRQ_OFFSET + IRQ_ERROR ||
+	    tf->tf_trapno == T_IPI_WAKEUP)
+		lapic_eoi();
+
 	// Another CPU is reporting a panic: stay out of its way.
 	if (kernel_panicked() && !thiscpu->panicking)
 		for (;;) {

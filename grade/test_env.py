@@ -1,0 +1,170 @@
+"""User environments, system calls and scheduling (JOS labs 3 and 4A)."""
+
+import re
+
+import pytest
+
+import harness
+
+
+def user_run(name, progs, cpus=1, **kw):
+    kw.setdefault("kargs", "monitor=off run=%s" % progs)
+    r = harness.run(name, cpus=cpus, **kw)
+    r.expect_pass()
+    r.expect_absent(r"kernel panic")
+    return r
+
+
+def cpus_seen(r, pattern=r"cpu (\d+)\.$"):
+    return {int(m.group(1)) for m in r.all(pattern)}
+
+
+def test_hello():
+    r = user_run("env-hello", "hello")
+    r.expect_in_order(r"^\[00000000\] new env 00001000$", r"^hello, world$",
+                      r"^i am environment 00001000$", r"^\[00001000\] exiting gracefully$",
+                      r"^\[00001000\] free env 00001000$",
+                      r"^No runnable environments in the system!$")
+
+
+def test_dumbfork():
+    r = user_run("env-dumbfork", "dumbfork", cpus=2)
+    r.expect_in_order(r"^\[00000000\] new env 00001000$", r"^\[00001000\] new env 00001001$")
+    r.expect(r"^0: I am the parent!$", r"^9: I am the parent!$", r"^0: I am the child!$",
+             r"^9: I am the child!$", r"^19: I am the child!$",
+             r"^\[00001000\] exiting gracefully$", r"^\[00001000\] free env 00001000$",
+             r"^\[00001001\] exiting gracefully$", r"^\[00001001\] free env 00001001$")
+    r.expect_absent(r"^10: I am the parent!$", r"^20: I am the child!$")
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 4])
+def test_yield(cpus):
+    r = user_run("env-yield-%d" % cpus, "yield*3", cpus=cpus)
+    for env in ("00001000", "00001001", "00001002"):
+        r.expect(r"^Hello, I am environment %s, cpu \d+\.$" % env,
+                 r"^Back in environment %s, iteration 4, cpu \d+\.$" % env,
+                 r"^All done in environment %s\.$" % env)
+    seen = cpus_seen(r)
+    assert seen <= set(range(cpus)), r.explain("CPUs outside 0..%d: %s" % (cpus - 1, seen))
+    if cpus > 1:
+        assert len(seen) > 1, r.explain("with %d CPUs, every env ran on one CPU" % cpus)
+
+
+def test_nine_environments_share_four_cpus():
+    r = user_run("env-nine", "yield*9", cpus=4)
+    done = r.all(r"^All done in environment (0000100[0-8])\.$")
+    assert sorted(m.group(1) for m in done) == ["0000100%d" % i for i in range(9)], r.explain(
+        "all nine environments must finish")
+    assert len(cpus_seen(r)) >= 2, r.explain("nine environments stayed on one CPU")
+
+
+def test_stresssched_never_runs_an_env_on_two_cpus():
+    r = user_run("env-stresssched", "stresssched", cpus=4, timeout=120)
+    lines = r.all(r"^\[([0-9a-f]{8})\] stresssched on CPU (\d+)$")
+    assert len(lines) == 20, r.explain("expected 20 children to finish, saw %d" % len(lines))
+    r.expect_absent(r"ran on two CPUs at once", r"user panic")
+    assert len({m.group(2) for m in lines}) >= 2, r.explain("the children all ran on one CPU")
+
+
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_spin_child_is_preempted_and_killed(cpus):
+    # The child never yields: only the timer takes the CPU from it.
+    r = user_run("env-spin-%d" % cpus, "spin", cpus=cpus)
+    r.expect_in_order(r"^I am the parent\.  Forking the child\.\.\.$",
+                      r"^I am the parent\.  Running the child\.\.\.$",
+                      r"^I am the parent\.  Killing the child\.\.\.$",
+                      r"^\[00001000\] destroying 00001001$")
+    r.expect(r"^\[0000100[01]\] free env 00001001$",
+             r"^\[00001000\] exiting gracefully$", r"^\[00001000\] free env 00001000$")
+    if cpus == 1:
+        # With more CPUs the parent may kill the child before its first
+        # system call completes: the line is only certain on one CPU.
+        r.expect(r"^I am the child\.  Spinning\.\.\.$")
+
+
+# Each faulting program runs before hello: the fault ends only its own
+# environment, and hello still runs afterwards.
+FAULTS = [
+    ("faultread", [r"^\[00001000\] user fault va 00000000 ip 008[0-9a-f]{5}$",
+                   r"^  trap 0x0000000e Page Fault$",
+                   r"^  err  0x00000004 \[user, read, not-present\]$"]),
+    ("faultwrite", [r"^\[00001000\] user fault va 00000000 ip 008[0-9a-f]{5}$",
+                    r"^  err  0x00000006 \[user, write, not-present\]$"]),
+    ("faultkernel", [r"^\[00001000\] user fault va ffffffff80100000 ip 008[0-9a-f]{5}$",
+                     r"^  err  0x00000005 \[user, read, protection\]$"]),
+    ("faultro", [r"^\[00001000\] user fault va 7f0000000[0-9a-f]{3} ip 008[0-9a-f]{5}$",
+                 r"^  err  0x00000007 \[user, write, protection\]$"]),
+    ("faultnx", [r"^\[00001000\] user fault va 7eff[0-9a-f]{8} ip 7eff[0-9a-f]{8}$",
+                 r"^  err  0x00000015 \[user, execute, protection\]$"]),
+    ("faultdie", [r"^\[00001000\] user General Protection at ip 008[0-9a-f]{5}$",
+                  r"^  trap 0x0000000d General Protection$"]),
+    ("divzero", [r"^\[00001000\] user Divide error at ip 008[0-9a-f]{5}$"]),
+    ("breakpoint", [r"^  trap 0x00000003 Breakpoint$",
+                    r"^\[00001000\] breakpoint, and monitor=off: destroying the environment$"]),
+    ("evilhello", [r"^\[00001000\] user_mem_check assertion failure for va ffffffff8010000c$"]),
+    ("buggyhello", [r"^\[00001000\] user_mem_check assertion failure for va 00000001$"]),
+]
+
+
+@pytest.mark.parametrize("prog,expected", FAULTS, ids=[p for p, _ in FAULTS])
+def test_user_fault_ends_only_that_environment(prog, expected):
+    r = user_run("env-" + prog, prog + ",hello")
+    r.expect(*expected)
+    r.expect_in_order(r"^\[[0-9a-f]{8}\] free env 00001000$", r"^i am environment 00001001$")
+    r.expect_absent(r"I read|I changed|I ran code|the machine let me|back from the breakpoint",
+                    r"^\[00001000\] exiting gracefully$")
+
+
+def test_breakpoint_enters_monitor_and_continue_resumes():
+    r = harness.run("env-breakpoint-monitor", kargs="run=breakpoint",
+                    stdin=b"continue\rexit\r")
+    r.expect_pass()
+    r.expect_in_order(r"^  trap 0x00000003 Breakpoint$", r"^Welcome to the JOS kernel monitor!$",
+                      r"K> continue", r"^back from the breakpoint$",
+                      r"^\[00001000\] exiting gracefully$")
+
+
+def test_env_id_reused_with_a_new_generation():
+    r = user_run("env-reuse", "envreuse", cpus=2)
+    r.expect(r"^\[00001000\] new env 00001001$", r"^\[00001000\] new env 00002001$",
+             r"^first child 00001001, second child 00002001: same slot yes, new id yes$")
+
+
+def test_user_copies_work_with_smep_and_smap():
+    # TCG emulates SMEP and SMAP when the CPU model asks for them: the
+    # kernel turns them on, and reading user strings (sys_cputs) must
+    # still work while kernel addresses stay refused.
+    r = user_run("env-smap", "hello,evilhello,faultnx", cpus=2,
+                 make_extra=["TCG_CPU=qemu64,+smep,+smap"])
+    r.expect(r"^mmu: SMEP on, SMAP on$", r"^hello, world$",
+             r"^\[00001001\] user_mem_check assertion failure for va ffffffff8010000c$",
+             r"^  err  0x00000015 \[user, execute, protection\]$")
+
+
+def test_unknown_program_is_named():
+    r = user_run("env-unknown", "hello,nosuchprog")
+    r.expect(r"^env_create: no program 'nosuchprog' \(built-in: hello, yield, dumbfork, ")
+    r.expect(r"^hello, world$")
+
+
+def test_make_run_target():
+    p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=2", "KARGS=monitor=off",
+                     check=False, timeout=120)
+    out = p.stdout + p.stderr
+    assert "command line \"run=hello monitor=off\"" in out, out
+    assert "i am environment 00001000" in out, out
+
+
+# ---------------------------------------------------------------------------
+
+@pytest.mark.kvm
+def test_kvm_x2apic_yield_and_dumbfork():
+    r = user_run("kvm-env", "yield*3,dumbfork", cpus=4, kvm=True, mem="64M", timeout=240)
+    r.expect(r"^lapic: x2APIC mode", r"^All done in environment 00001002\.$",
+             r"^19: I am the child!$")
+
+
+@pytest.mark.kvm
+def test_kvm_stresssched():
+    r = user_run("kvm-stresssched", "stresssched", cpus=4, kvm=True, mem="64M", timeout=300)
+    assert len(r.all(r"stresssched on CPU \d+$")) == 20, r.explain("20 children must finish")
