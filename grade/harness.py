@@ -58,6 +58,11 @@ class Boot:
     timeout: float = 60.0
     stdin: bytes = b""          # console input, typed once `prompt` appears
     prompt: bytes = b"K> "
+    # More control: (wait_for, action, data) steps, in order. Each waits
+    # until wait_for has appeared in the output, then action "type" sends
+    # data to the console, or "monitor" runs data as a QEMU monitor command
+    # (through a socket, so the guest's console output stays whole).
+    steps: list = field(default_factory=list)
 
     def make_vars(self):
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
@@ -225,7 +230,6 @@ def _run_qemu(full, boot, monitor):
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
-    prompted = threading.Event()
 
     def read_stdout():
         while True:
@@ -233,9 +237,6 @@ def _run_qemu(full, boot, monitor):
             if not chunk:
                 break
             out.extend(chunk)
-            if boot.prompt in out:
-                prompted.set()
-        prompted.set()      # EOF: QEMU is gone; stop waiting
 
     def read_stderr():
         err.extend(proc.stderr.read())
@@ -244,13 +245,22 @@ def _run_qemu(full, boot, monitor):
     for t in threads:
         t.start()
     deadline = time.monotonic() + boot.timeout
+    steps = list(boot.steps)
     if boot.stdin:
-        prompted.wait(boot.timeout)
-        try:
-            proc.stdin.write(boot.stdin)
-            proc.stdin.flush()
-        except BrokenPipeError:
-            pass
+        steps.insert(0, (boot.prompt, "type", boot.stdin))
+    for wait_for, action, data in steps:
+        while wait_for not in out and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if wait_for not in out:
+            break
+        if action == "type":
+            try:
+                proc.stdin.write(data)
+                proc.stdin.flush()
+            except BrokenPipeError:
+                break
+        else:
+            _monitor_command(monitor, data)
     cpu_states = []
     try:
         status = proc.wait(max(0.0, deadline - time.monotonic()))
@@ -280,28 +290,35 @@ def _kernel_symbols():
     return addrs, names
 
 
+def _monitor_command(monitor, command):
+    """Runs one QEMU monitor command through the run's monitor socket and
+    returns its output (bounded: 5 s)."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(monitor)
+        s.sendall(command.encode() + b"\n")
+        data = b""
+        end = time.monotonic() + 5
+        # The answer ends with the prompt that follows the echoed command.
+        while time.monotonic() < end and data.count(b"(qemu)") < 2:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data.decode("utf-8", "replace")
+
+
 def _cpu_states(monitor):
     """Asks QEMU's monitor for every CPU's registers; one line per CPU:
     where it was (function+offset), whether halted, RSP and CR3."""
     try:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(monitor)
-            s.sendall(b"info registers -a\n")
-            data = b""
-            end = time.monotonic() + 5
-            while time.monotonic() < end:
-                try:
-                    chunk = s.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    break
-                data += chunk
-                if data.count(b"CR3=") and data.rstrip().endswith(b"(qemu)"):
-                    break
+        text = _monitor_command(monitor, "info registers -a")
     except OSError as e:
         return ["(QEMU's monitor did not answer: %s)" % e]
+    data = text.encode()
     addrs, names = _kernel_symbols()
     states = []
     for block in re.split(r"\n(?=CPU#\d+)", data.decode("utf-8", "replace")):
