@@ -39,6 +39,12 @@ ifeq ($(X2APIC)$(KVM),on0)
 $(warning X2APIC=on under TCG: QEMU 7.2's TCG cannot emulate x2APIC, so the CPU will not offer it and the kernel stays in xAPIC mode; use KVM=1 to see x2APIC)
 endif
 
+ifneq ($(filter run-%,$(MAKECMDGOALS)),)
+ifeq ($(call is_number,$(COPIES)),)
+$(error COPIES=$(COPIES) is not valid: COPIES takes how many copies of the program to start, e.g. COPIES=1)
+endif
+endif
+
 ifeq ($(filter $(BOOT),grub direct),)
 $(error BOOT=$(BOOT) is not valid: BOOT takes grub (GRUB ISO, multiboot2) or direct (qemu -kernel, PVH))
 endif

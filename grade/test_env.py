@@ -147,12 +147,16 @@ def test_unknown_program_is_named():
     r.expect(r"^hello, world$")
 
 
-def test_make_run_target():
-    p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=2", "KARGS=monitor=off",
+def test_make_run_target_starts_one_copy_per_cpu():
+    p = harness.make("run-yield-nox", "BOOT=direct", "CPUS=4", "KARGS=monitor=off",
                      check=False, timeout=120)
     out = p.stdout + p.stderr
-    assert "command line \"run=hello monitor=off\"" in out, out
-    assert "i am environment 00001000" in out, out
+    assert "command line \"run=yield*4 monitor=off\"" in out, out
+    assert out.count("All done in environment") == 4, out
+    assert len(set(re.findall(r"cpu (\d)\.", out))) > 1, "one CPU ran everything:\n" + out
+    p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=4", "COPIES=1",
+                     "KARGS=monitor=off", check=False, timeout=120)
+    assert "command line \"run=hello monitor=off\"" in p.stdout + p.stderr
 
 
 # ---------------------------------------------------------------------------

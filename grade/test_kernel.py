@@ -79,3 +79,9 @@ def test_spinlock_catches_recursive_acquire():
     r.expect(r"^kernel panic on CPU 0 at kern/spinlock\.cc:\d+: CPU 0 acquired lock "
              r"crash_demo it already holds$",
              r"^  rbp [0-9a-f]{16}  rip [0-9a-f]{16}  Spinlock::lock\+\d+")
+
+
+def test_qemu_refusing_its_arguments_is_reported():
+    r = harness.run("qemu-refuses", qemu_extra=["-no-such-option"], timeout=30)
+    assert r.outcome().startswith("QEMU refused to run: qemu-system-x86_64: -no-such-option: "
+                                  "invalid option"), r.explain("expected QEMU's own complaint")
