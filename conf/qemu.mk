@@ -17,6 +17,8 @@ BOOT ?= grub
 KARGS ?=
 # Extra -smp topology, e.g. SMPOPTS=sockets=2,cores=3 or SMPOPTS=maxcpus=4.
 SMPOPTS ?=
+# make run-PROG: how many copies of PROG to start (one per CPU).
+COPIES ?= $(CPUS)
 
 # CPU models. Under KVM on a nested host, -cpu host/max abort ("failed to set
 # MSR 0x10a"); qemu64 starts everywhere and, under KVM, offers x2APIC.
