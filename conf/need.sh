@@ -4,6 +4,7 @@
 # missing; otherwise it stops and prints the exact apt-get line to run.
 #   build: compiler and binutils     qemu: QEMU and its firmware
 #   iso:   GRUB and grub-mkrescue    test: pytest and plugins   gdb: gdb
+#   host:  GoogleTest, clang and libFuzzer (host tests and fuzzers)
 set -u
 
 missing=""
@@ -35,6 +36,11 @@ for group in "$@"; do
 		need_py pytest_timeout python3-pytest-timeout ;;
 	gdb)
 		need_cmd gdb gdb ;;
+	host)
+		need_file /usr/include/gtest/gtest.h libgtest-dev
+		need_cmd clang++ clang
+		need_file /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a \
+			libclang-rt-14-dev ;;
 	*)
 		echo "need.sh: unknown group '$group'" >&2
 		exit 2 ;;

@@ -33,7 +33,7 @@ def pytest_configure(config):
 def pytest_sessionstart(session):
     # Build once, before the workers start (xdist workers have workerinput).
     if not hasattr(session.config, "workerinput"):
-        harness.make("all")
+        harness.make("all", "host")
 
 
 def pytest_runtest_setup(item):

@@ -12,4 +12,4 @@ enum {
 };
 
 // A short description of an E_* code (negative or positive), for messages.
-const char *strerror(int err);
+const char *error_string(int err);

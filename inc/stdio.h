@@ -12,7 +12,9 @@ int snprintf(char *str, int size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vsnprintf(char *str, int size, const char *fmt, va_list ap);
 
-// Provided by the kernel (kern/printf.cc) or the user runtime.
+#ifndef HOST_BUILD
+// Provided by the kernel (kern/printf.cc) or the user runtime. (Host tests
+// have the C library's getchar and no console.)
 void cputchar(int c);
 int getchar(void);
 int iscons(int fd);
@@ -21,3 +23,4 @@ int vcprintf(const char *fmt, va_list ap);
 
 // lib/readline.cc
 char *readline(const char *prompt);
+#endif

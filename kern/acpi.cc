@@ -62,8 +62,10 @@ rsdp_valid(const uint8_t *r, uint32_t avail)
 		return false;
 	if (r[15] < 2)
 		return true;
+	if (avail < 36)
+		return false;
 	uint32_t len = get<uint32_t>(r + 20);
-	return avail >= 36 && len >= 36 && len <= avail && byte_sum(r, len) == 0;
+	return len >= 36 && len <= avail && byte_sum(r, len) == 0;
 }
 
 bool
@@ -206,10 +208,11 @@ acpi_parse_madt(const uint8_t *rsdp_copy, uint32_t rsdp_len, const PhysMem &mem,
 		memcpy(&rsdp, rsdp_copy, MIN<uint32_t>(rsdp_len, sizeof(rsdp)));
 	} else {
 		uint64_t pa = 0;
-		auto *bda = static_cast<const uint16_t *>(mem.map(mem.ctx, 0x40E, 2));
-		if (bda != nullptr && *bda != 0)
-			pa = firmware_scan(mem, static_cast<uint64_t>(*bda) << 4, 1024, "RSD PTR ", 8,
-					   rsdp_valid_at);
+		auto *bda = static_cast<const uint8_t *>(mem.map(mem.ctx, 0x40E, 2));
+		uint16_t ebda_segment = bda ? get<uint16_t>(bda) : 0;
+		if (ebda_segment != 0)
+			pa = firmware_scan(mem, static_cast<uint64_t>(ebda_segment) << 4, 1024, "RSD PTR ",
+					   8, rsdp_valid_at);
 		if (pa == 0)
 			pa = firmware_scan(mem, 0xE0000, 0x20000, "RSD PTR ", 8, rsdp_valid_at);
 		if (pa == 0) {

@@ -100,10 +100,11 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 	out->protocol = BootProtocol::Multiboot2;
 	if (info_pa % 8 != 0)
 		return fail(out, "multiboot2 info at %#lx is not 8-byte aligned", info_pa);
-	auto *head = static_cast<const uint32_t *>(mem.map(mem.ctx, info_pa, 8));
+	auto *head = mem.map(mem.ctx, info_pa, 8);
 	if (head == nullptr)
 		return fail(out, "multiboot2 info at %#lx is not readable", info_pa);
-	uint32_t total = head[0];
+	uint32_t total;
+	memcpy(&total, head, sizeof(total));
 	if (total < 16 || total > kMaxMb2Size)
 		return fail(out, "multiboot2 info total_size %u is out of range", total);
 	auto *base = static_cast<const uint8_t *>(mem.map(mem.ctx, info_pa, total));
@@ -170,9 +171,13 @@ bool
 parse_pvh(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 {
 	out->protocol = BootProtocol::Pvh;
-	auto *si = static_cast<const PvhStartInfo *>(mem.map(mem.ctx, info_pa, sizeof(PvhStartInfo)));
-	if (si == nullptr)
+	// Copied out: the loader's pointers need not be aligned.
+	auto *raw = mem.map(mem.ctx, info_pa, sizeof(PvhStartInfo));
+	if (raw == nullptr)
 		return fail(out, "PVH start_info at %#lx is not readable", info_pa);
+	PvhStartInfo start;
+	memcpy(&start, raw, sizeof(start));
+	const PvhStartInfo *si = &start;
 	if (si->magic != PVH_START_MAGIC)
 		return fail(out, "PVH start_info magic is %#x, expected %#x", si->magic,
 			    PVH_START_MAGIC);
@@ -182,29 +187,37 @@ parse_pvh(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 	add_reserved(out, info_pa, sizeof(PvhStartInfo));
 
 	if (si->cmdline_paddr != 0) {
+		// Byte by byte: the string's length is unknown until its NUL.
 		size_t len = 0;
-		const char *c;
-		while ((c = static_cast<const char *>(mem.map(mem.ctx, si->cmdline_paddr + len, 1))) &&
-		       *c != '\0' && len < sizeof(out->cmdline))
-			len++;
-		if (c == nullptr)
-			return fail(out, "PVH command line at %#lx is not readable",
-				    si->cmdline_paddr);
-		set_cmdline(out, static_cast<const char *>(mem.map(mem.ctx, si->cmdline_paddr, len + 1)), len);
-		if (*c != '\0')
-			out->cmdline_truncated = true;
+		for (;;) {
+			auto *c = static_cast<const char *>(mem.map(mem.ctx, si->cmdline_paddr + len, 1));
+			if (c == nullptr)
+				return fail(out, "PVH command line at %#lx is not readable to its end",
+					    si->cmdline_paddr);
+			if (*c == '\0')
+				break;
+			if (len == sizeof(out->cmdline) - 1) {
+				out->cmdline_truncated = true;
+				break;
+			}
+			out->cmdline[len++] = *c;
+		}
+		out->cmdline[len] = '\0';
 		add_reserved(out, si->cmdline_paddr, len + 1);
 	}
 
 	uint64_t mmap_bytes = static_cast<uint64_t>(si->memmap_entries) * sizeof(PvhMemmapEntry);
 	if (si->memmap_entries == 0 || si->memmap_paddr == 0)
 		return fail(out, "PVH start_info has no memory map");
-	auto *ents = static_cast<const PvhMemmapEntry *>(mem.map(mem.ctx, si->memmap_paddr, mmap_bytes));
+	auto *ents = static_cast<const uint8_t *>(mem.map(mem.ctx, si->memmap_paddr, mmap_bytes));
 	if (ents == nullptr)
 		return fail(out, "PVH memory map [%#lx, +%lu) is not readable", si->memmap_paddr,
 			    mmap_bytes);
-	for (uint32_t i = 0; i < si->memmap_entries; i++)
-		add_region(out, ents[i].addr, ents[i].size, ents[i].type);
+	for (uint32_t i = 0; i < si->memmap_entries; i++) {
+		PvhMemmapEntry ent;
+		memcpy(&ent, ents + i * sizeof(ent), sizeof(ent));
+		add_region(out, ent.addr, ent.size, ent.type);
+	}
 	add_reserved(out, si->memmap_paddr, mmap_bytes);
 
 	if (si->rsdp_paddr != 0) {

@@ -83,6 +83,8 @@ constexpr ArgSpec kArgs[] = {
 	 [](KernelArgs *a, int i) { a->smpboot = static_cast<SmpBoot>(i); }, nullptr},
 	{"acpi", "on|off", "on", [](KernelArgs *a, int i) { a->acpi = i == 0; }, nullptr},
 	{"timing", "on|off", "off", [](KernelArgs *a, int i) { a->timing = i == 0; }, nullptr},
+	{"tabledump", "on|off", "off", [](KernelArgs *a, int i) { a->tabledump = i == 0; },
+	 nullptr},
 	{"monitor", "on|off", "on", [](KernelArgs *a, int i) { a->monitor = i == 0; }, nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},

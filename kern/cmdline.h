@@ -14,6 +14,7 @@ struct KernelArgs {
 	SmpBoot smpboot = SmpBoot::Serial;
 	bool acpi = true;		// acpi=off: find CPUs through MP tables only
 	bool timing = false;		// timing=on: print when each boot phase ends
+	bool tabledump = false;		// tabledump=on: print the firmware tables read
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;
 	uint32_t crashcpu = 0;

@@ -198,7 +198,7 @@ env_create(const char *name, size_t namelen)
 	Env *e;
 	int r = env_alloc(&e, 0);
 	if (r < 0) {
-		cprintf("env_create: program %s: %s\n", p->name, strerror(r));
+		cprintf("env_create: program %s: %s\n", p->name, error_string(r));
 		return false;
 	}
 	if (!load_icode(e, p->name, p->image, p->size)) {

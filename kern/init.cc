@@ -20,6 +20,7 @@
 #include <kern/sched.h>
 #include <kern/smpboot.h>
 #include <kern/spinlock.h>
+#include <kern/tabledump.h>
 #include <kern/trap.h>
 
 constinit BootInfo boot_info{};
@@ -221,12 +222,18 @@ kern_main(uint32_t magic, uint32_t info_pa)
 	trap_init();
 	boot_phase("console+traps");
 
-	PhysMem early = {early_phys_map, nullptr};
-	if (!bootinfo_parse(magic, info_pa, early, &boot_info))
+	// The recorder remembers what the parser read, for tabledump=on (which
+	// the command line inside the boot information may ask for).
+	static constinit TableRecorder bootinfo_reads(PhysMem{early_phys_map, nullptr});
+	if (!bootinfo_parse(magic, info_pa, bootinfo_reads.mem(), &boot_info))
 		panic("cannot use the boot information: %s", boot_info.error);
 	print_boot_info();
 	boot_phase("boot info");
 	cmdline_parse(boot_info.cmdline, &kargs, print_cmdline_problem, nullptr);
+	if (kargs.tabledump) {
+		cprintf("tabledump: boot %#x %#x\n", magic, info_pa);
+		bootinfo_reads.print("bootinfo");
+	}
 
 	mem_init();
 	boot_phase("mem_init");

@@ -12,6 +12,7 @@
 #include <kern/sched.h>
 #include <kern/smpboot.h>
 #include <kern/spinlock.h>
+#include <kern/tabledump.h>
 #include <kern/trap.h>
 
 extern "C" char mpentry_start[], mpentry_end[], mpentry_cr3[], mpentry_efer[];
@@ -121,13 +122,33 @@ print_apic_ids()
 	cprintf("%s\n", line);
 }
 
+// tabledump=on: one dump holding both kinds of table, so the parser that
+// was not needed reads its tables too (its results are thrown away).
+void
+dump_firmware_tables(TableRecorder &reads, bool used_acpi)
+{
+	static SmpConfig scratch;
+	PhysMem mem = reads.mem();
+	Diag quiet = {[](void *, const char *) {}, nullptr};
+	if (used_acpi)
+		mptable_parse(mem, &scratch, quiet);
+	else
+		acpi_parse_madt(boot_info.rsdp, boot_info.rsdp_len, mem, &scratch, quiet);
+	cprintf("tabledump: rsdp %u ", boot_info.rsdp_len);
+	for (uint32_t i = 0; i < boot_info.rsdp_len; i++)
+		cprintf("%02x", boot_info.rsdp[i]);
+	cprintf("\n");
+	reads.print("firmware");
+}
+
 } // namespace
 
 void
 mp_init()
 {
 	Diag diag = {print_warning, nullptr};
-	PhysMem mem = {firmware_map, nullptr};
+	static constinit TableRecorder reads(PhysMem{firmware_map, nullptr});
+	PhysMem mem = reads.mem();
 	SmpConfig &cfg = smp_config;
 	const char *source;
 
@@ -142,6 +163,8 @@ mp_init()
 		found = mptable_parse(mem, &cfg, diag);
 		source = "MP configuration table";
 	}
+	if (kargs.tabledump)
+		dump_firmware_tables(reads, found && kargs.acpi);
 	if (!found) {
 		cprintf("warning: neither ACPI nor MP tables describe the CPUs: running on the "
 			"boot CPU only\n");

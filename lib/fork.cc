@@ -14,12 +14,12 @@ duppage(envid_t dstenv, void *addr)
 	auto *tmp = reinterpret_cast<void *>(UTEMP);
 	int r;
 	if ((r = sys_page_alloc(dstenv, addr, PTE_P | PTE_U | PTE_W)) < 0)
-		panic("sys_page_alloc: %s", strerror(r));
+		panic("sys_page_alloc: %s", error_string(r));
 	if ((r = sys_page_map(dstenv, addr, 0, tmp, PTE_P | PTE_U | PTE_W)) < 0)
-		panic("sys_page_map: %s", strerror(r));
+		panic("sys_page_map: %s", error_string(r));
 	memmove(tmp, addr, PGSIZE);
 	if ((r = sys_page_unmap(0, tmp)) < 0)
-		panic("sys_page_unmap: %s", strerror(r));
+		panic("sys_page_unmap: %s", error_string(r));
 }
 
 } // namespace
@@ -31,7 +31,7 @@ dumbfork()
 	// return address on the (not yet copied) stack is needed.
 	envid_t envid = sys_exofork();
 	if (envid < 0)
-		panic("sys_exofork: %s", strerror(envid));
+		panic("sys_exofork: %s", error_string(envid));
 	if (envid == 0) {
 		thisenv = &envs[ENVX(sys_getenvid())];
 		return 0;
@@ -45,6 +45,6 @@ dumbfork()
 
 	int r = sys_env_set_status(envid, ENV_RUNNABLE);
 	if (r < 0)
-		panic("sys_env_set_status: %s", strerror(r));
+		panic("sys_env_set_status: %s", error_string(r));
 	return envid;
 }

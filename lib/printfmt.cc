@@ -8,7 +8,7 @@
 
 namespace {
 
-const char *const error_string[MAXERROR] = {
+const char *const kErrorNames[MAXERROR] = {
 	nullptr,
 	"unspecified error",
 	"bad environment",
@@ -21,13 +21,13 @@ const char *const error_string[MAXERROR] = {
 } // namespace
 
 const char *
-strerror(int err)
+error_string(int err)
 {
 	if (err < 0)
 		err = -err;
-	if (err >= MAXERROR || error_string[err] == nullptr)
+	if (err >= MAXERROR || kErrorNames[err] == nullptr)
 		return "unknown error";
-	return error_string[err];
+	return kErrorNames[err];
 }
 
 namespace {
@@ -149,9 +149,9 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
 
 		case 'e': {
 			// JOS's %e: an error code by name. Code checked by
-			// -Wformat passes strerror(err) to %s instead.
+			// -Wformat passes error_string(err) to %s instead.
 			int err = va_arg(aq, int);
-			printfmt(putch, putdat, "%s", strerror(err));
+			printfmt(putch, putdat, "%s", error_string(err));
 			break;
 		}
 

@@ -21,7 +21,7 @@ readline(const char *prompt)
 	for (;;) {
 		int c = getchar();
 		if (c < 0) {
-			cprintf("read error: %s\n", strerror(c));
+			cprintf("read error: %s\n", error_string(c));
 			return nullptr;
 		} else if ((c == '\b' || c == '\x7f') && i > 0) {
 			if (echoing)

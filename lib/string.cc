@@ -1,9 +1,11 @@
 // Freestanding string and memory routines for the kernel and user programs.
 // GCC may emit calls to memset/memcpy/memmove/memcmp on its own, so those
-// four have C linkage. x86_64 only (the host tests run on x86_64 too).
+// four have C linkage. In host builds (HOST_BUILD) the C library's own
+// versions serve instead, and only the functions it lacks come from here.
 
 #include <inc/string.h>
 
+#ifndef HOST_BUILD
 // String instructions: one instruction for the whole range, which the CPU
 // (and QEMU's TCG) execute far faster than a byte loop.
 extern "C" void *
@@ -83,6 +85,8 @@ strcpy(char *dst, const char *src)
 
 // Copies at most size-1 bytes and always terminates (when size > 0);
 // returns strlen(src) so callers can detect truncation.
+#endif
+
 size_t
 strlcpy(char *dst, const char *src, size_t size)
 {
@@ -95,6 +99,7 @@ strlcpy(char *dst, const char *src, size_t size)
 	return n;
 }
 
+#ifndef HOST_BUILD
 int
 strcmp(const char *a, const char *b)
 {
@@ -124,6 +129,8 @@ strchr(const char *s, char c)
 	return nullptr;
 }
 
+#endif
+
 const void *
 memfind(const void *s, int c, size_t len)
 {
@@ -134,6 +141,7 @@ memfind(const void *s, int c, size_t len)
 	return p;
 }
 
+#ifndef HOST_BUILD
 long
 strtol(const char *s, char **endptr, int base)
 {
@@ -172,6 +180,8 @@ strtol(const char *s, char **endptr, int base)
 		*endptr = const_cast<char *>(s);
 	return neg ? -val : val;
 }
+
+#endif
 
 bool
 parse_u64(const char *s, size_t len, uint64_t *out)

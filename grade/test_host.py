@@ -1,0 +1,36 @@
+"""Host tests of the kernel's parsers (host/): the GoogleTest suite, and a
+short libFuzzer pass per parser (the long one is `make fuzz`)."""
+
+import os
+import subprocess
+
+import pytest
+
+import harness
+
+HOST = os.path.join(harness.ROOT, "obj", "host")
+FUZZERS = ["bootinfo", "acpi", "mptable", "cmdline", "elf"]
+
+
+def test_parser_unit_tests():
+    p = subprocess.run([os.path.join(HOST, "parsers_test"), "--gtest_brief=1"],
+                       cwd=harness.ROOT, capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, SMPJOS_ROOT=harness.ROOT))
+    assert p.returncode == 0, "host unit tests failed:\n" + p.stdout[-6000:] + p.stderr[-3000:]
+    assert "[  PASSED  ]" in p.stdout, p.stdout
+
+
+@pytest.mark.parametrize("parser", FUZZERS)
+def test_short_fuzz_pass(parser, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    p = subprocess.run([os.path.join(HOST, "fuzz_" + parser), "-max_total_time=5",
+                        "-print_final_stats=1", "-artifact_prefix=%s/" % tmp_path,
+                        str(corpus), os.path.join(HOST, "seeds", parser)],
+                       cwd=harness.ROOT, capture_output=True, text=True, timeout=120)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, ("fuzz_%s found a problem (input saved in %s):\n%s"
+                               % (parser, tmp_path, out[-6000:]))
+    runs = [int(l.split(":")[-1]) for l in out.splitlines()
+            if l.startswith("stat::number_of_executed_units")]
+    assert runs and runs[0] > 1000, "the fuzzer barely ran:\n" + out[-3000:]

@@ -1,0 +1,723 @@
+// Host tests for the parsers the kernel runs on firmware and user input:
+// the same source files, compiled for the host. Fixtures are tables a
+// running kernel read (host/capture.py); the expected values come from the
+// QEMU configuration that produced each one, not from the parser.
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "host/fixture.h"
+#include <inc/error.h>
+#include <inc/memlayout.h>
+#include <inc/stdio.h>
+#include <kern/bootinfo.h>
+#include <kern/cmdline.h>
+#include <kern/elf.h>
+#include <kern/smpconfig.h>
+
+using host::FakeMem;
+using host::Fixture;
+
+namespace {
+
+std::string
+source_dir()
+{
+	const char *d = std::getenv("SMPJOS_ROOT");
+	return d ? d : ".";
+}
+
+Fixture
+fixture(const std::string &name)
+{
+	Fixture f;
+	std::string path = source_dir() + "/host/fixtures/" + name + ".dump";
+	if (!host::load_fixture(path, &f))
+		ADD_FAILURE() << "cannot load fixture " << path;
+	return f;
+}
+
+// Collects parser warnings.
+struct Messages {
+	std::vector<std::string> lines;
+	Diag diag()
+	{
+		return Diag{[](void *ctx, const char *m) { static_cast<Messages *>(ctx)->lines.push_back(m); },
+			    this};
+	}
+	bool mention(const std::string &s) const
+	{
+		return std::any_of(lines.begin(), lines.end(),
+				   [&](const std::string &l) { return l.find(s) != std::string::npos; });
+	}
+	std::string all() const
+	{
+		std::string out;
+		for (const auto &l : lines)
+			out += l + "\n";
+		return out;
+	}
+};
+
+template <typename T>
+T
+read_at(FakeMem &m, uint64_t pa)
+{
+	T v;
+	uint8_t *p = m.find(pa, sizeof(T));
+	EXPECT_NE(p, nullptr) << "no memory at " << std::hex << pa;
+	std::memcpy(&v, p, sizeof(T));
+	return v;
+}
+
+template <typename T>
+void
+write_at(FakeMem &m, uint64_t pa, T v)
+{
+	uint8_t *p = m.find(pa, sizeof(T));
+	ASSERT_NE(p, nullptr);
+	std::memcpy(p, &v, sizeof(T));
+}
+
+// Makes an ACPI table's bytes sum to zero again (checksum at offset 9).
+void
+fix_checksum(FakeMem &m, uint64_t pa)
+{
+	uint32_t len = read_at<uint32_t>(m, pa + 4);
+	uint8_t *t = m.find(pa, len);
+	ASSERT_NE(t, nullptr);
+	t[9] = 0;
+	t[9] = static_cast<uint8_t>(-byte_sum(t, len));
+}
+
+// The MADT's address, found the way firmware lays it out (RSDT entries).
+uint64_t
+madt_pa(Fixture &f)
+{
+	uint32_t rsdt;
+	std::memcpy(&rsdt, f.rsdp.data() + 16, 4);
+	uint32_t len = read_at<uint32_t>(f.firmware, rsdt + 4);
+	for (uint32_t off = 36; off + 4 <= len; off += 4) {
+		uint32_t pa = read_at<uint32_t>(f.firmware, rsdt + off);
+		uint8_t *sig = f.firmware.find(pa, 4);
+		if (sig && std::memcmp(sig, "APIC", 4) == 0)
+			return pa;
+	}
+	ADD_FAILURE() << "no MADT in " << f.name;
+	return 0;
+}
+
+// Offset of the n-th MADT entry of a type.
+uint32_t
+madt_entry(Fixture &f, uint64_t madt, uint8_t type, int n = 0)
+{
+	uint32_t len = read_at<uint32_t>(f.firmware, madt + 4);
+	for (uint32_t off = 44; off + 2 <= len; off += read_at<uint8_t>(f.firmware, madt + off + 1))
+		if (read_at<uint8_t>(f.firmware, madt + off) == type && n-- == 0)
+			return off;
+	ADD_FAILURE() << "no MADT entry of type " << int(type);
+	return 0;
+}
+
+bool
+parse_acpi(Fixture &f, SmpConfig *cfg, Messages *msgs)
+{
+	return acpi_parse_madt(f.rsdp.data(), static_cast<uint32_t>(f.rsdp.size()),
+			       f.firmware.physmem(), cfg, msgs->diag());
+}
+
+std::vector<uint32_t>
+ids(const SmpConfig &cfg)
+{
+	return std::vector<uint32_t>(cfg.apic_ids, cfg.apic_ids + cfg.ncpu);
+}
+
+const MemRegion *
+highest_usable(const BootInfo &bi)
+{
+	const MemRegion *best = nullptr;
+	for (int i = 0; i < bi.nmmap; i++)
+		if (bi.mmap[i].type == MEM_USABLE &&
+		    (!best || bi.mmap[i].base + bi.mmap[i].len > best->base + best->len))
+			best = &bi.mmap[i];
+	return best;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// Boot information
+
+TEST(BootInfo, PvhStartInfoFromQboot)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	BootInfo bi;
+	ASSERT_TRUE(bootinfo_parse(f.magic, f.info_pa, f.bootinfo.physmem(), &bi)) << bi.error;
+	EXPECT_EQ(bi.protocol, BootProtocol::Pvh);
+	EXPECT_STREQ(bi.cmdline, "monitor=off tabledump=on run=hello");
+	// MEM=256M on q35: all RAM below 4 GiB, the last byte at 256 MiB.
+	const MemRegion *top = highest_usable(bi);
+	ASSERT_NE(top, nullptr);
+	EXPECT_EQ(top->base + top->len, 256UL << 20);
+	ASSERT_GE(bi.rsdp_len, 20U);
+	EXPECT_EQ(std::memcmp(bi.rsdp, "RSD PTR ", 8), 0);
+}
+
+TEST(BootInfo, Multiboot2FromGrub)
+{
+	Fixture f = fixture("grub-seabios-smp4");
+	BootInfo bi;
+	ASSERT_TRUE(bootinfo_parse(f.magic, f.info_pa, f.bootinfo.physmem(), &bi)) << bi.error;
+	EXPECT_EQ(bi.protocol, BootProtocol::Multiboot2);
+	EXPECT_STREQ(bi.cmdline, "monitor=off tabledump=on run=hello");
+	const MemRegion *top = highest_usable(bi);
+	ASSERT_NE(top, nullptr);
+	// SeaBIOS keeps the last pages of RAM for itself.
+	EXPECT_LE(top->base + top->len, 256UL << 20);
+	EXPECT_GE(top->base + top->len, 250UL << 20);
+	EXPECT_EQ(std::memcmp(bi.rsdp, "RSD PTR ", 8), 0);
+	EXPECT_EQ(bi.nreserved, 1);	// the info structure itself
+	EXPECT_EQ(bi.reserved[0].base, f.info_pa);
+}
+
+TEST(BootInfo, RamAboveTheHole)
+{
+	// -m 6G on q35: 2 GiB below the PCI hole, 4 GiB from 4 GiB up.
+	Fixture f = fixture("qboot-q35-mem6g");
+	BootInfo bi;
+	ASSERT_TRUE(bootinfo_parse(f.magic, f.info_pa, f.bootinfo.physmem(), &bi)) << bi.error;
+	const MemRegion *top = highest_usable(bi);
+	ASSERT_NE(top, nullptr);
+	EXPECT_EQ(top->base, 4UL << 30);
+	EXPECT_EQ(top->base + top->len, 8UL << 30);
+}
+
+TEST(BootInfo, UnknownProtocol)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	BootInfo bi;
+	EXPECT_FALSE(bootinfo_parse(0x2BADB002, f.info_pa, f.bootinfo.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("unknown boot protocol"), std::string::npos);
+}
+
+TEST(BootInfo, PvhBadMagicVersionAndMemmap)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	BootInfo bi;
+	FakeMem &m = f.bootinfo;
+	uint32_t magic = read_at<uint32_t>(m, f.info_pa);
+
+	write_at<uint32_t>(m, f.info_pa, 0x12345678);
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("magic is 0x12345678"), std::string::npos) << bi.error;
+	write_at<uint32_t>(m, f.info_pa, magic);
+
+	write_at<uint32_t>(m, f.info_pa + 4, 0);	// version 0: no memory map
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("version 0"), std::string::npos) << bi.error;
+	write_at<uint32_t>(m, f.info_pa + 4, 1);
+
+	write_at<uint64_t>(m, f.info_pa + 40, 0xDEAD0000);	// memmap_paddr: nowhere
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("not readable"), std::string::npos) << bi.error;
+}
+
+TEST(BootInfo, Multiboot2Truncations)
+{
+	Fixture f = fixture("grub-seabios-smp4");
+	BootInfo bi;
+	FakeMem &m = f.bootinfo;
+	uint32_t total = read_at<uint32_t>(m, f.info_pa);
+
+	// total_size cut short: the end tag is no longer inside.
+	write_at<uint32_t>(m, f.info_pa, 24);
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("no end tag within 24 bytes"), std::string::npos)
+		<< bi.error;
+	write_at<uint32_t>(m, f.info_pa, total);
+
+	// The first tag claims more bytes than there are.
+	uint32_t size = read_at<uint32_t>(m, f.info_pa + 12);
+	write_at<uint32_t>(m, f.info_pa + 12, total + 8);
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("past the end of the info"), std::string::npos)
+		<< bi.error;
+	write_at<uint32_t>(m, f.info_pa + 12, size);
+
+	// Misaligned info pointer.
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa + 4, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("not 8-byte aligned"), std::string::npos);
+
+	// No memory map tag: rename it.
+	for (uint32_t off = 8; off < total;) {
+		uint32_t type = read_at<uint32_t>(m, f.info_pa + off);
+		uint32_t tsize = read_at<uint32_t>(m, f.info_pa + off + 4);
+		if (type == 6)
+			write_at<uint32_t>(m, f.info_pa + off, 99);
+		if (type == 0 || tsize < 8)
+			break;
+		off += (tsize + 7) & ~7U;
+	}
+	EXPECT_FALSE(bootinfo_parse(f.magic, f.info_pa, m.physmem(), &bi));
+	EXPECT_NE(std::string(bi.error).find("no memory map"), std::string::npos) << bi.error;
+}
+
+// ---------------------------------------------------------------------------
+// ACPI MADT
+
+struct MadtCase {
+	const char *fixture;
+	std::vector<uint32_t> apic_ids;	// from the QEMU topology
+	int ndisabled;
+};
+
+class Madt : public ::testing::TestWithParam<MadtCase> {};
+
+TEST_P(Madt, ListsTheCpusQemuWasGiven)
+{
+	Fixture f = fixture(GetParam().fixture);
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(parse_acpi(f, &cfg, &msgs)) << msgs.all();
+	EXPECT_EQ(ids(cfg), GetParam().apic_ids);
+	EXPECT_EQ(cfg.ndisabled, GetParam().ndisabled);
+	EXPECT_EQ(cfg.lapic_pa, 0xFEE00000UL);
+	ASSERT_GE(cfg.nioapic, 1);
+	EXPECT_EQ(cfg.ioapics[0].pa, 0xFEC00000UL);
+	EXPECT_TRUE(msgs.lines.empty()) << msgs.all();
+}
+
+std::vector<uint32_t>
+range_ids(uint32_t n)
+{
+	std::vector<uint32_t> v(n);
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = i;
+	return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+	Fixtures, Madt,
+	::testing::Values(MadtCase{"qboot-q35-smp4", range_ids(4), 0},
+			  MadtCase{"qboot-q35-sockets2-cores3", {0, 1, 2, 4, 5, 6}, 0},
+			  MadtCase{"qboot-q35-maxcpus4", range_ids(2), 2},
+			  MadtCase{"grub-seabios-smp4", range_ids(4), 0},
+			  MadtCase{"kvm-q35-smp260", range_ids(260), 0}));
+
+TEST(Acpi, NoTablesAnywhere)
+{
+	Fixture f = fixture("qboot-noacpi");
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("no ACPI RSDP")) << msgs.all();
+}
+
+TEST(Acpi, CorruptRsdpCopy)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	f.rsdp[9] ^= 0xFF;	// an OEM id byte: the checksum no longer holds
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("RSDP from the boot loader is corrupt")) << msgs.all();
+}
+
+TEST(Acpi, RsdtWithBadChecksum)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint32_t rsdt;
+	std::memcpy(&rsdt, f.rsdp.data() + 16, 4);
+	f.firmware.find(rsdt + 10, 1)[0] ^= 0x55;	// OEM id
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("ACPI RSDT")) << msgs.all();
+	EXPECT_TRUE(msgs.mention("bad checksum")) << msgs.all();
+}
+
+TEST(Acpi, RsdtOutsideMemory)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint32_t nowhere = 0x80000000;
+	std::memcpy(f.rsdp.data() + 16, &nowhere, 4);
+	f.rsdp[8] = 0;
+	f.rsdp[8] = static_cast<uint8_t>(-byte_sum(f.rsdp.data(), 20));
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("outside memory")) << msgs.all();
+}
+
+TEST(Acpi, MadtLongerThanMemory)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	write_at<uint32_t>(f.firmware, madt_pa(f) + 4, 0x10000);
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("runs past the end of memory")) << msgs.all();
+}
+
+TEST(Acpi, ZeroLengthEntry)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint64_t madt = madt_pa(f);
+	write_at<uint8_t>(f.firmware, madt + madt_entry(f, madt, 0) + 1, 0);
+	fix_checksum(f.firmware, madt);
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("has length 0")) << msgs.all();
+}
+
+TEST(Acpi, EntryRunningPastTheTable)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint64_t madt = madt_pa(f);
+	uint32_t len = read_at<uint32_t>(f.firmware, madt + 4);
+	write_at<uint32_t>(f.firmware, madt + 4, len - 3);	// cuts the last entry
+	fix_checksum(f.firmware, madt);
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(parse_acpi(f, &cfg, &msgs));
+	EXPECT_TRUE(msgs.mention("bytes left")) << msgs.all();
+}
+
+TEST(Acpi, UnknownEntryTypeIsSkipped)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint64_t madt = madt_pa(f);
+	write_at<uint8_t>(f.firmware, madt + madt_entry(f, madt, 1), 0x7F);	// the I/O APIC
+	fix_checksum(f.firmware, madt);
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(parse_acpi(f, &cfg, &msgs)) << msgs.all();
+	EXPECT_EQ(cfg.ncpu, 4);
+	EXPECT_EQ(cfg.nioapic, 0);
+}
+
+TEST(Acpi, DuplicateApicId)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	uint64_t madt = madt_pa(f);
+	write_at<uint8_t>(f.firmware, madt + madt_entry(f, madt, 0, 2) + 3, 1);	// CPU 2 says 1
+	fix_checksum(f.firmware, madt);
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(parse_acpi(f, &cfg, &msgs)) << msgs.all();
+	EXPECT_EQ(ids(cfg), (std::vector<uint32_t>{0, 1, 3}));
+	EXPECT_TRUE(msgs.mention("lists APIC ID 1 twice")) << msgs.all();
+}
+
+TEST(Acpi, MoreCpusThanNcpu)
+{
+	// A made-up machine: RSDT -> MADT with NCPU + 7 x2APIC entries.
+	const uint32_t n = NCPU + 7;
+	std::vector<uint8_t> madt(44 + 16 * n);
+	std::memcpy(madt.data(), "APIC", 4);
+	uint32_t len = static_cast<uint32_t>(madt.size()), lapic = 0xFEE00000;
+	std::memcpy(madt.data() + 4, &len, 4);
+	std::memcpy(madt.data() + 36, &lapic, 4);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *e = madt.data() + 44 + 16 * i;
+		e[0] = 9, e[1] = 16;
+		uint32_t id = 1000 + i, flags = 1;
+		std::memcpy(e + 4, &id, 4);
+		std::memcpy(e + 8, &flags, 4);
+	}
+	std::vector<uint8_t> rsdt(40);
+	std::memcpy(rsdt.data(), "RSDT", 4);
+	uint32_t rlen = 40, madt_at = 0x200000;
+	std::memcpy(rsdt.data() + 4, &rlen, 4);
+	std::memcpy(rsdt.data() + 36, &madt_at, 4);
+	FakeMem mem;
+	mem.add(0x100000, rsdt);
+	mem.add(madt_at, madt);
+	fix_checksum(mem, 0x100000);
+	fix_checksum(mem, madt_at);
+	uint8_t rsdp[20] = {'R', 'S', 'D', ' ', 'P', 'T', 'R', ' '};
+	uint32_t rsdt_at = 0x100000;
+	std::memcpy(rsdp + 16, &rsdt_at, 4);
+	rsdp[8] = static_cast<uint8_t>(-byte_sum(rsdp, 20));
+
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(acpi_parse_madt(rsdp, 20, mem.physmem(), &cfg, msgs.diag())) << msgs.all();
+	EXPECT_EQ(cfg.ncpu, NCPU);
+	EXPECT_EQ(cfg.nbeyond, 7);
+	EXPECT_EQ(cfg.apic_ids[NCPU - 1], 1000U + NCPU - 1);
+}
+
+// ---------------------------------------------------------------------------
+// MP tables
+
+TEST(MpTable, SeabiosListsOneCpuForSmp4)
+{
+	// QEMU 6.2 and later give SeaBIOS's MP table one CPU whatever -smp
+	// says: the reason ACPI comes first.
+	Fixture f = fixture("grub-seabios-smp4");
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(mptable_parse(f.firmware.physmem(), &cfg, msgs.diag())) << msgs.all();
+	EXPECT_EQ(ids(cfg), std::vector<uint32_t>{0});
+	EXPECT_TRUE(cfg.has_bsp_id);
+	EXPECT_EQ(cfg.bsp_apic_id, 0U);
+	EXPECT_EQ(cfg.lapic_pa, 0xFEE00000UL);
+	EXPECT_STREQ(cfg.table_name, "MP");
+}
+
+TEST(MpTable, QbootHasNone)
+{
+	Fixture f = fixture("qboot-q35-smp4");
+	SmpConfig cfg;
+	Messages msgs;
+	EXPECT_FALSE(mptable_parse(f.firmware.physmem(), &cfg, msgs.diag()));
+	EXPECT_TRUE(msgs.mention("no MP floating pointer")) << msgs.all();
+}
+
+TEST(MpTable, BrokenConfigurationTable)
+{
+	Fixture f = fixture("grub-seabios-smp4");
+	SmpConfig cfg;
+	Messages msgs;
+	ASSERT_TRUE(mptable_parse(f.firmware.physmem(), &cfg, msgs.diag()));
+	uint64_t conf = cfg.table_pa;
+
+	// One byte changed: the checksum fails.
+	f.firmware.find(conf + 8, 1)[0] ^= 0x20;
+	EXPECT_FALSE(mptable_parse(f.firmware.physmem(), &cfg, msgs.diag()));
+	EXPECT_TRUE(msgs.mention("bad checksum")) << msgs.all();
+	f.firmware.find(conf + 8, 1)[0] ^= 0x20;
+
+	// More entries than the table holds (the checksum fixed up).
+	uint16_t count = read_at<uint16_t>(f.firmware, conf + 34);
+	write_at<uint16_t>(f.firmware, conf + 34, static_cast<uint16_t>(count + 50));
+	uint16_t len = read_at<uint16_t>(f.firmware, conf + 4);
+	uint8_t *t = f.firmware.find(conf, len);
+	t[7] = 0;
+	t[7] = static_cast<uint8_t>(-byte_sum(t, len));
+	msgs.lines.clear();
+	EXPECT_FALSE(mptable_parse(f.firmware.physmem(), &cfg, msgs.diag()));
+	EXPECT_TRUE(msgs.mention("do not fit")) << msgs.all();
+}
+
+// ---------------------------------------------------------------------------
+// Kernel command line
+
+namespace {
+int
+parse(const char *line, KernelArgs *a, Messages *m)
+{
+	return cmdline_parse(line, a, [](void *ctx, const char *s) {
+		static_cast<Messages *>(ctx)->lines.push_back(s);
+	}, m);
+}
+} // namespace
+
+TEST(Cmdline, EveryArgument)
+{
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("  apic=x2apic smpboot=parallel acpi=off timing=on tabledump=on "
+			"monitor=off crash=overflow crashcpu=0x10 run=hello,yield*3  ", &a, &m), 0)
+		<< m.all();
+	EXPECT_EQ(a.apic, ApicMode::X2apic);
+	EXPECT_EQ(a.smpboot, SmpBoot::Parallel);
+	EXPECT_FALSE(a.acpi);
+	EXPECT_TRUE(a.timing);
+	EXPECT_TRUE(a.tabledump);
+	EXPECT_FALSE(a.monitor);
+	EXPECT_EQ(a.crash, Crash::Overflow);
+	EXPECT_EQ(a.crashcpu, 16U);
+	EXPECT_STREQ(a.run, "hello,yield*3");
+}
+
+TEST(Cmdline, EmptyKeepsDefaults)
+{
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("", &a, &m), 0);
+	EXPECT_EQ(a.apic, ApicMode::Auto);
+	EXPECT_TRUE(a.monitor);
+	EXPECT_STREQ(a.run, "");
+}
+
+TEST(Cmdline, ProblemsAreReportedAndDefaultsKept)
+{
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("apic=banana bogus=1 monitor crashcpu=99999999999 smpboot=serial", &a, &m),
+		  4);
+	EXPECT_EQ(a.apic, ApicMode::Auto);
+	EXPECT_TRUE(a.monitor);
+	EXPECT_EQ(a.crashcpu, 0U);
+	EXPECT_EQ(a.smpboot, SmpBoot::Serial);
+	EXPECT_TRUE(m.mention("kernel argument 'apic=banana' is not valid: expected "
+			      "apic=auto|xapic|x2apic; using auto")) << m.all();
+	EXPECT_TRUE(m.mention("unknown kernel argument 'bogus=1' ignored (known: apic, ")) << m.all();
+	EXPECT_TRUE(m.mention("kernel argument 'monitor' needs a value")) << m.all();
+	EXPECT_TRUE(m.mention("'crashcpu=99999999999' is not valid")) << m.all();
+}
+
+TEST(Cmdline, RunGrammar)
+{
+	for (const char *good : {"run=hello", "run=a,b,c", "run=yield*9", "run=x_y-1*2,z"}) {
+		KernelArgs a;
+		Messages m;
+		EXPECT_EQ(parse(good, &a, &m), 0) << good << ": " << m.all();
+	}
+	for (const char *bad : {"run=", "run=,", "run=a,", "run=,a", "run=a,,b", "run=a*0",
+				"run=a*", "run=a*x", "run=a*2000", "run=a/b"}) {
+		KernelArgs a;
+		Messages m;
+		EXPECT_EQ(parse(bad, &a, &m), 1) << bad;
+		EXPECT_STREQ(a.run, "") << bad;
+	}
+}
+
+// ---------------------------------------------------------------------------
+// ELF images of user programs
+
+namespace {
+std::vector<uint8_t>
+user_program(const char *name)
+{
+	std::string path = source_dir() + "/obj/user/" + name;
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		ADD_FAILURE() << "cannot read " << path << " (run make first)";
+	return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string
+check(const std::vector<uint8_t> &bin, ElfImage *img)
+{
+	char err[128] = "";
+	bool ok = elf_check(bin.data(), bin.size(), UTEXT, USTACKTOP - PGSIZE, img, err, sizeof(err));
+	return ok ? "" : err;
+}
+
+Elf64_Phdr *
+phdr(std::vector<uint8_t> &bin, int i)
+{
+	Elf64_Ehdr eh;
+	std::memcpy(&eh, bin.data(), sizeof(eh));
+	return reinterpret_cast<Elf64_Phdr *>(bin.data() + eh.e_phoff) + i;
+}
+} // namespace
+
+TEST(Elf, RealUserProgram)
+{
+	std::vector<uint8_t> bin = user_program("hello");
+	ElfImage img;
+	ASSERT_EQ(check(bin, &img), "");
+	EXPECT_EQ(img.entry, 0x800020UL);	// user/user.ld
+	ASSERT_EQ(img.nsegs, 2);		// text and data
+	EXPECT_TRUE(img.segs[0].flags & PF_X);
+	EXPECT_FALSE(img.segs[1].flags & PF_X);
+}
+
+TEST(Elf, BrokenImagesAreRefused)
+{
+	const std::vector<uint8_t> good = user_program("hello");
+	ElfImage img;
+	auto broken = [&](auto mutate) {
+		std::vector<uint8_t> b = good;
+		mutate(b);
+		return check(b, &img);
+	};
+	EXPECT_NE(broken([](auto &b) { b[0] = 0; }).find("bad magic"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { b[4] = 1; }).find("64-bit"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { b[18] = 3; }).find("x86-64 executable"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { b.resize(40); }).find("too short"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) {
+			  uint64_t off = b.size() + 1;
+			  std::memcpy(b.data() + 32, &off, 8);	// e_phoff
+		  }).find("program headers run past"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { phdr(b, 0)->p_filesz = phdr(b, 0)->p_memsz + 1; })
+			  .find("more file bytes"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { phdr(b, 1)->p_offset = b.size(); })
+			  .find("past the end of the file"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { phdr(b, 0)->p_vaddr = KERNBASE + 0x100000; })
+			  .find("outside user memory"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { phdr(b, 1)->p_vaddr = phdr(b, 0)->p_vaddr; })
+			  .find("overlaps"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) { phdr(b, 1)->p_vaddr = ~0UL - 8; })
+			  .find("outside user memory"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) {
+			  uint64_t data_va = phdr(b, 1)->p_vaddr;
+			  std::memcpy(b.data() + 24, &data_va, 8);	// e_entry
+		  }).find("not in an executable segment"), std::string::npos);
+	EXPECT_NE(broken([](auto &b) {
+			  phdr(b, 0)->p_type = 0;
+			  phdr(b, 1)->p_type = 0;
+		  }).find("no loadable segment"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------
+// printfmt, through the kernel's snprintf (formats the kernel uses)
+
+namespace {
+std::string
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+std::string
+fmt(const char *f, ...)
+{
+	char buf[128];
+	va_list ap;
+	va_start(ap, f);
+	::vsnprintf(buf, static_cast<int>(sizeof(buf)), f, ap);	// ours: int size
+	va_end(ap);
+	return buf;
+}
+
+// No format attribute: %e is JOS's and unknown to -Wformat, and a null %s
+// (which printfmt prints as "(null)") is a warning there.
+std::string
+fmt_unchecked(const char *f, ...)
+{
+	char buf[128];
+	va_list ap;
+	va_start(ap, f);
+	::vsnprintf(buf, static_cast<int>(sizeof(buf)), f, ap);
+	va_end(ap);
+	return buf;
+}
+} // namespace
+
+TEST(Printfmt, KernelFormats)
+{
+	EXPECT_EQ(fmt("%d %d %u", -5, 0, 4000000000U), "-5 0 4000000000");
+	EXPECT_EQ(fmt("%5d|%-5d|%05d|%05d", 42, 42, 42, -42), "   42|42   |00042|-0042");
+	EXPECT_EQ(fmt("%x %X %o", 255, 255, 8), "ff FF 10");
+	EXPECT_EQ(fmt("%08x", 0x1000), "00001000");
+	EXPECT_EQ(fmt("%016lx", 0xdeadUL), "000000000000dead");
+	EXPECT_EQ(fmt("%#lx %#x %#o", 0x1000UL, 0, 8), "0x1000 0 010");
+	EXPECT_EQ(fmt("%lu %ld", ~0UL, -9223372036854775807L - 1),
+		  "18446744073709551615 -9223372036854775808");
+	EXPECT_EQ(fmt("%zu %lld", static_cast<size_t>(7), -1LL), "7 -1");
+	EXPECT_EQ(fmt("%p", reinterpret_cast<void *>(0x1234)), "0x0000000000001234");
+	EXPECT_EQ(fmt("%s|%-6s|%6s", "ab", "ab", "ab"), "ab|ab    |    ab");
+	EXPECT_EQ(fmt("%.*s|%.2s", 3, "abcdef", "xyz"), "abc|xy");
+	EXPECT_EQ(fmt_unchecked("%s", static_cast<const char *>(nullptr)), "(null)");
+	EXPECT_EQ(fmt("%c%c %%", 'o', 'k'), "ok %");
+	EXPECT_EQ(fmt("cpu %d: %s+%lu", 3, "trap", 17UL), "cpu 3: trap+17");
+	EXPECT_EQ(fmt_unchecked("%e / %e", -E_NO_MEM, 99), "out of memory / unknown error");
+	EXPECT_STREQ(error_string(-E_BAD_ENV), "bad environment");
+}
+
+TEST(Printfmt, Truncation)
+{
+	char buf[5];
+	EXPECT_EQ(::snprintf(buf, static_cast<int>(sizeof(buf)), "%s", "abcdefgh"), 8);
+	EXPECT_STREQ(buf, "abcd");
+}
