@@ -89,6 +89,8 @@ constexpr ArgSpec kArgs[] = {
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
+	{"exitat", "never|entry|smp", "never",
+	 [](KernelArgs *a, int i) { a->exitat = static_cast<ExitAt>(i); }, nullptr},
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
 };
 

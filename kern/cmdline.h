@@ -8,6 +8,9 @@ enum class SmpBoot { Serial, Parallel };
 // Deliberate faults, for graders and for showing students what the kernel
 // reports: crash=NAME (on the CPU given by crashcpu=N).
 enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock };
+// exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
+// read, or once every CPU is up; for measuring boot cost.
+enum class ExitAt { Never, Entry, Smp };
 
 struct KernelArgs {
 	ApicMode apic = ApicMode::Auto;
@@ -15,6 +18,7 @@ struct KernelArgs {
 	bool acpi = true;		// acpi=off: find CPUs through MP tables only
 	bool timing = false;		// timing=on: print when each boot phase ends
 	bool tabledump = false;		// tabledump=on: print the firmware tables read
+	ExitAt exitat = ExitAt::Never;
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;
 	uint32_t crashcpu = 0;

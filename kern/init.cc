@@ -194,6 +194,8 @@ kern_main_on_kstack()
 	boot_aps();
 	boot_phase("boot_aps");
 	boot_phase_report();
+	if (kargs.exitat == ExitAt::Smp)
+		kernel_exit(true);
 	crash_if_asked();
 	create_environments();
 	sched_yield();
@@ -233,6 +235,11 @@ kern_main(uint32_t magic, uint32_t info_pa)
 	if (kargs.tabledump) {
 		cprintf("tabledump: boot %#x %#x\n", magic, info_pa);
 		bootinfo_reads.print("bootinfo");
+	}
+	if (kargs.exitat == ExitAt::Entry) {
+		cprintf("exitat=entry: exiting %lu us after kernel entry\n",
+			tsc_to_us(rdtsc() - boot_tsc));
+		kernel_exit(true);
 	}
 
 	mem_init();

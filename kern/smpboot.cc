@@ -245,7 +245,7 @@ boot_aps()
 			max_us = MAX(max_us, us);
 			started++;
 		}
-	} else {
+	} else if (ncpu > 1) {
 		// One round for everybody: each AP finds its own stack and record.
 		mpentry_kstack = 0;
 		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)

@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Boot and AP bring-up cost, side by side: `make bench` runs this.
+
+Each configuration boots the kernel with exitat=smp (exit as soon as every
+CPU is up) RUNS times and reports the wall time from QEMU launch to QEMU
+exit (median, min, max), together with the kernel's own figures from its
+calibrated TSC: microseconds from kernel entry until all CPUs were up, and
+the bring-up itself (per AP for serial bring-up, the whole round for
+parallel). Floor rows boot the same image with exitat=entry: what QEMU and
+the firmware cost before the kernel does anything.
+
+The table goes to stdout and to obj/bench/results.md; --update-docs also
+rewrites the table in docs/performance.md. Nothing here asserts a target:
+docs/performance.md says which targets are met and why others are not.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "grade"))
+import harness  # noqa: E402
+
+TCG_CPUS = [1, 2, 4, 8, 16, 32, 64, 128, 255]
+KVM_CPUS = [1, 2, 4, 8]
+
+
+def measure(label, runs, **boot):
+    """Boots `runs` times; returns a row of figures."""
+    walls, entry_to_smp, bringup, per_ap = [], [], [], []
+    for i in range(runs):
+        b = harness.Boot(**boot)
+        t0 = time.monotonic()
+        r = harness.run("bench-%s-%d" % (re.sub(r"\W+", "-", label), i), b)
+        wall = time.monotonic() - t0
+        if r.status != harness.EXIT_PASS:
+            return {"label": label, "error": r.outcome()}
+        walls.append(wall)
+        m = r.first(r"bring-up took \d+ us.*since kernel entry")
+        if m:
+            nums = re.search(r"took (\d+) us(?: \(per AP (\d+)-(\d+) us\))?; (\d+) us since", m)
+            bringup.append(int(nums.group(1)))
+            if nums.group(2):
+                per_ap.append((int(nums.group(2)), int(nums.group(3))))
+            entry_to_smp.append(int(nums.group(4)))
+    row = {"label": label, "runs": runs,
+           "wall": (statistics.median(walls), min(walls), max(walls))}
+    if entry_to_smp:
+        row["entry_to_smp_ms"] = statistics.median(entry_to_smp) / 1000
+        row["bringup_ms"] = statistics.median(bringup) / 1000
+    if per_ap:
+        row["per_ap_us"] = (min(p[0] for p in per_ap), max(p[1] for p in per_ap))
+    return row
+
+
+def configs(args):
+    """(label, Boot fields) for every row, in table order."""
+    rows = []
+    direct = dict(boot="direct", mem=args.mem, timeout=args.timeout)
+    grub = dict(boot="grub", mem=args.mem, timeout=args.timeout)
+    rows.append(("floor: TCG direct, 1 CPU, exitat=entry", dict(direct, cpus=1, kargs="exitat=entry")))
+    rows.append(("floor: TCG direct, 8 CPUs, exitat=entry", dict(direct, cpus=8, kargs="exitat=entry")))
+    rows.append(("floor: TCG GRUB, 8 CPUs, exitat=entry", dict(grub, cpus=8, kargs="exitat=entry")))
+    for path, base in (("direct", direct), ("GRUB", grub)):
+        for mode in ("serial", "parallel"):
+            for n in args.tcg_cpus:
+                rows.append(("TCG %s %s, %d CPU%s" % (path, mode, n, "s" if n > 1 else ""),
+                             dict(base, cpus=n, kargs="exitat=smp smpboot=" + mode)))
+    if harness.kvm_available() and not args.no_kvm:
+        kvm = dict(boot="direct", kvm=True, mem=args.kvm_mem, timeout=args.timeout)
+        rows.append(("floor: KVM direct, 8 CPUs, exitat=entry",
+                     dict(kvm, cpus=8, kargs="exitat=entry")))
+        for apic, x2 in (("x2APIC", "default"), ("xAPIC", "off")):
+            for n in KVM_CPUS:
+                rows.append(("KVM direct %s serial, %d CPU%s" % (apic, n, "s" if n > 1 else ""),
+                             dict(kvm, cpus=n, x2apic=x2, kargs="exitat=smp")))
+            rows.append(("KVM direct %s parallel, 8 CPUs" % apic,
+                         dict(kvm, cpus=8, x2apic=x2, kargs="exitat=smp smpboot=parallel")))
+    return rows
+
+
+def fmt_row(row):
+    if "error" in row:
+        return "| %s | failed: %s | | | |" % (row["label"], row["error"])
+    med, lo, hi = row["wall"]
+    kern = "%.1f" % row["entry_to_smp_ms"] if "entry_to_smp_ms" in row else "-"
+    if "per_ap_us" in row:
+        bring = "%.1f (per AP %d-%d us)" % (row["bringup_ms"], *row["per_ap_us"])
+    elif "bringup_ms" in row:
+        bring = "%.1f" % row["bringup_ms"]
+    else:
+        bring = "-"
+    return "| %s | %.3f | %.3f - %.3f | %s | %s |" % (row["label"], med, lo, hi, kern, bring)
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                          text=True).stdout.splitlines()[0]
+    kvm = ("/dev/kvm present (%s)" % ("PVM: no hardware virtualization"
+                                       if os.path.exists("/sys/module/kvm_pvm") else "KVM")
+           if harness.kvm_available() else "no /dev/kvm")
+    return "%s; %d cores; %s; %s; Linux %s" % (cpu, os.cpu_count(), qemu, kvm, platform.release())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--mem", default="256M", help="guest RAM under TCG")
+    ap.add_argument("--kvm-mem", default="64M",
+                    help="guest RAM under KVM (emulated boots pay per page)")
+    ap.add_argument("--tcg-cpus", type=lambda s: [int(x) for x in s.split(",")],
+                    default=TCG_CPUS)
+    ap.add_argument("--no-kvm", action="store_true")
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--update-docs", action="store_true",
+                    help="rewrite the table in docs/performance.md")
+    args = ap.parse_args()
+
+    harness.make("all")
+    header = ["| configuration | launch to exit, s (median) | min - max | kernel entry to all "
+              "CPUs up, ms | bring-up, ms |", "|---|---|---|---|---|"]
+    print("\n".join(header), flush=True)
+    lines = list(header)
+    for label, fields in configs(args):
+        line = fmt_row(measure(label, args.runs, **fields))
+        print(line, flush=True)
+        lines.append(line)
+
+    stamp = "Measured %s with `make bench` (%d runs per row) on: %s." % (
+        datetime.date.today().isoformat(), args.runs, machine())
+    table = stamp + "\n\n" + "\n".join(lines) + "\n"
+    os.makedirs(os.path.join(ROOT, "obj", "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "obj", "bench", "results.md"), "w") as f:
+        f.write(table)
+    print("\n" + stamp)
+    if args.update_docs:
+        path = os.path.join(ROOT, "docs", "performance.md")
+        with open(path) as f:
+            doc = f.read()
+        begin, end = "<!-- bench table begin -->", "<!-- bench table end -->"
+        doc = doc[:doc.index(begin) + len(begin)] + "\n" + table + doc[doc.index(end):]
+        with open(path, "w") as f:
+            f.write(doc)
+        print("updated " + os.path.relpath(path, ROOT))
+
+
+if __name__ == "__main__":
+    main()
