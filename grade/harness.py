@@ -14,8 +14,10 @@ import fcntl
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,7 +53,7 @@ class Boot:
     boot: str = "direct"
     kvm: bool = False
     x2apic: str = "default"
-    kargs: str = "monitor=off"
+    kargs: str = "monitor=off exitat=smp"   # boot, start every CPU, exit
     smpopts: str = ""
     qemu_extra: list = field(default_factory=list)
     make_extra: list = field(default_factory=list)   # more make variables
@@ -84,6 +86,9 @@ class QemuRun:
         self.cmd = cmd
         self.cpu_states = list(cpu_states)   # where each CPU was, if it timed out
         self.lines = log.splitlines()
+        # What the test looked for: line index -> GOOD/BAD, and MISSING patterns.
+        self.marks = {}
+        self.missing = []
 
     @property
     def logfile(self):
@@ -125,12 +130,32 @@ class QemuRun:
         tail = self.lines[-n:]
         return "\n".join("    | " + l for l in tail)
 
+    def annotated(self):
+        """The serial log with JOS's marks: GOOD on lines an expectation
+        matched, BAD on lines that must not be there, and MISSING lines for
+        expectations nothing matched."""
+        out = ["%-8s%s" % (self.marks.get(i, ""), l) for i, l in enumerate(self.lines)]
+        out += ["MISSING '%s'" % p for p in self.missing]
+        return "\n".join(out) + "\n"
+
     def explain(self, problem):
         where = "".join("\n    " + s for s in self.cpu_states)
-        return ("%s\n  run: %s\n  outcome: %s%s\n  serial log: %s (last lines below)\n%s"
+        marked = os.path.join(LOGDIR, self.name + ".marked.log")
+        with open(marked, "w") as f:
+            f.write(self.annotated())
+        return ("%s\n  run: %s\n  outcome: %s%s\n  serial log: %s (last lines below; with "
+                "GOOD/BAD/MISSING marks: %s)\n%s"
                 % (problem, self.cmd, self.outcome(),
                    "\n  CPUs when it timed out:" + where if where else "",
-                   os.path.relpath(self.logfile, ROOT), self.excerpt()))
+                   os.path.relpath(self.logfile, ROOT), os.path.relpath(marked, ROOT),
+                   self.excerpt()))
+
+    def _find(self, pattern, start=0):
+        rx = re.compile(pattern)
+        for i in range(start, len(self.lines)):
+            if rx.search(self.lines[i]):
+                return i
+        return None
 
     # -- assertions -------------------------------------------------------
 
@@ -141,7 +166,14 @@ class QemuRun:
 
     def expect(self, *patterns):
         """Every pattern (a regex) must match some line, in any order."""
-        missing = [p for p in patterns if self.first(p) is None]
+        missing = []
+        for p in patterns:
+            i = self._find(p)
+            if i is None:
+                missing.append(p)
+                self.missing.append(p)
+            else:
+                self.marks[i] = "GOOD"
         if missing:
             raise AssertionError(self.explain(
                 "missing from the serial log: " + ", ".join(repr(p) for p in missing)))
@@ -151,16 +183,21 @@ class QemuRun:
         """The patterns must match lines in this order."""
         i = 0
         for p in patterns:
-            rx = re.compile(p)
-            while i < len(self.lines) and not rx.search(self.lines[i]):
-                i += 1
-            if i == len(self.lines):
+            j = self._find(p, i)
+            if j is None:
+                self.missing.append(p)
                 raise AssertionError(self.explain("not found in order: %r" % p))
-            i += 1
+            self.marks[j] = "GOOD"
+            i = j + 1
         return self
 
     def expect_absent(self, *patterns):
-        found = [p for p in patterns if self.first(p) is not None]
+        found = []
+        for p in patterns:
+            i = self._find(p)
+            if i is not None:
+                found.append(p)
+                self.marks[i] = "BAD"
         if found:
             raise AssertionError(self.explain(
                 "unexpected in the serial log: " + ", ".join(repr(p) for p in found)))
@@ -195,9 +232,10 @@ def run(name, config=None, **kw):
     qemu_log = os.path.join(LOGDIR, safe + ".qemu.log")
     if os.path.exists(qemu_log):
         os.unlink(qemu_log)
-    monitor = os.path.join(LOGDIR, safe + ".monitor")
-    if os.path.exists(monitor):
-        os.unlink(monitor)
+    # A short path of its own: a UNIX socket's path is limited to 108 bytes,
+    # and the tree may be deep.
+    mondir = tempfile.mkdtemp(prefix="smpjos-")
+    monitor = os.path.join(mondir, "monitor")
     cmd = qemu_command(boot) + ["-d", "cpu_reset,guest_errors", "-D", qemu_log] + boot.qemu_extra
     # `timeout -k` is the backstop; the harness itself stops QEMU at
     # boot.timeout, after asking its monitor where every CPU was.
@@ -205,7 +243,10 @@ def run(name, config=None, **kw):
             ["-monitor", "unix:%s,server,nowait" % monitor])
 
     start = time.monotonic()
-    status, out, err, cpu_states = _run_qemu(full, boot, monitor)
+    try:
+        status, out, err, cpu_states = _run_qemu(full, boot, monitor)
+    finally:
+        shutil.rmtree(mondir, ignore_errors=True)
     elapsed = time.monotonic() - start
 
     log = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")

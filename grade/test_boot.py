@@ -5,6 +5,9 @@ import re
 import pytest
 
 import harness
+from labdeps import BOOT, mark
+
+pytestmark = mark(BOOT)
 
 CHECKS = [
     r"^check_page_free_list\(\) succeeded!",
@@ -24,9 +27,9 @@ def test_boot_path_runs_memory_checks(boot, protocol):
 
 @pytest.mark.parametrize("boot", ["direct", "grub"])
 def test_boot_path_passes_kernel_command_line(boot):
-    r = harness.run("cmdline-" + boot, boot=boot, kargs="monitor=off smpboot=parallel")
+    r = harness.run("cmdline-" + boot, boot=boot, kargs="monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
-    r.expect(r'command line "monitor=off smpboot=parallel"')
+    r.expect(r'command line "monitor=off exitat=smp smpboot=parallel"')
     r.expect_absent(r"warning: .*kernel argument")
 
 
@@ -59,5 +62,5 @@ def test_exit_status_says_pass_or_fail():
     # The same kernel, once told to exit normally and once made to panic.
     ok = harness.run("exit-pass")
     ok.expect_pass()
-    bad = harness.run("exit-fail", kargs="monitor=off crash=pagefault")
+    bad = harness.run("exit-fail", kargs="monitor=off exitat=smp crash=pagefault")
     assert bad.status == harness.EXIT_FAIL, bad.explain("a panic must exit with the fail status")

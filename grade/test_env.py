@@ -5,6 +5,7 @@ import re
 import pytest
 
 import harness
+from labdeps import envs, mark, param
 
 
 def user_run(name, progs, cpus=1, **kw):
@@ -19,6 +20,7 @@ def cpus_seen(r, pattern=r"cpu (\d+)\.$"):
     return {int(m.group(1)) for m in r.all(pattern)}
 
 
+@mark(envs())
 def test_hello():
     r = user_run("env-hello", "hello")
     r.expect_in_order(r"^\[00000000\] new env 00001000$", r"^hello, world$",
@@ -27,6 +29,7 @@ def test_hello():
                       r"^No runnable environments in the system!$")
 
 
+@mark(envs(2, syscalls=True))
 def test_dumbfork():
     r = user_run("env-dumbfork", "dumbfork", cpus=2)
     r.expect_in_order(r"^\[00000000\] new env 00001000$", r"^\[00001000\] new env 00001001$")
@@ -37,7 +40,7 @@ def test_dumbfork():
     r.expect_absent(r"^10: I am the parent!$", r"^20: I am the child!$")
 
 
-@pytest.mark.parametrize("cpus", [1, 2, 4])
+@pytest.mark.parametrize("cpus", [param(n, envs(n), id=str(n)) for n in [1, 2, 4]])
 def test_yield(cpus):
     r = user_run("env-yield-%d" % cpus, "yield*3", cpus=cpus)
     for env in ("00001000", "00001001", "00001002"):
@@ -50,6 +53,7 @@ def test_yield(cpus):
         assert len(seen) > 1, r.explain("with %d CPUs, every env ran on one CPU" % cpus)
 
 
+@mark(envs(4))
 def test_nine_environments_share_four_cpus():
     r = user_run("env-nine", "yield*9", cpus=4)
     done = r.all(r"^All done in environment (0000100[0-8])\.$")
@@ -58,6 +62,7 @@ def test_nine_environments_share_four_cpus():
     assert len(cpus_seen(r)) >= 2, r.explain("nine environments stayed on one CPU")
 
 
+@mark(envs(4, syscalls=True))
 def test_stresssched_never_runs_an_env_on_two_cpus():
     r = user_run("env-stresssched", "stresssched", cpus=4, timeout=120)
     lines = r.all(r"^\[([0-9a-f]{8})\] stresssched on CPU (\d+)$")
@@ -66,7 +71,7 @@ def test_stresssched_never_runs_an_env_on_two_cpus():
     assert len({m.group(2) for m in lines}) >= 2, r.explain("the children all ran on one CPU")
 
 
-@pytest.mark.parametrize("cpus", [1, 2])
+@pytest.mark.parametrize("cpus", [param(n, envs(n, syscalls=True), id=str(n)) for n in [1, 2]])
 def test_spin_child_is_preempted_and_killed(cpus):
     # The child never yields: only the timer takes the CPU from it.
     r = user_run("env-spin-%d" % cpus, "spin", cpus=cpus)
@@ -106,6 +111,7 @@ FAULTS = [
 ]
 
 
+@mark(envs())
 @pytest.mark.parametrize("prog,expected", FAULTS, ids=[p for p, _ in FAULTS])
 def test_user_fault_ends_only_that_environment(prog, expected):
     r = user_run("env-" + prog, prog + ",hello")
@@ -115,6 +121,7 @@ def test_user_fault_ends_only_that_environment(prog, expected):
                     r"^\[00001000\] exiting gracefully$")
 
 
+@mark(envs())
 def test_breakpoint_enters_monitor_and_continue_resumes():
     r = harness.run("env-breakpoint-monitor", kargs="run=breakpoint",
                     stdin=b"continue\rexit\r")
@@ -124,12 +131,14 @@ def test_breakpoint_enters_monitor_and_continue_resumes():
                       r"^\[00001000\] exiting gracefully$")
 
 
+@mark(envs(2, syscalls=True))
 def test_env_id_reused_with_a_new_generation():
     r = user_run("env-reuse", "envreuse", cpus=2)
     r.expect(r"^\[00001000\] new env 00001001$", r"^\[00001000\] new env 00002001$",
              r"^first child 00001001, second child 00002001: same slot yes, new id yes$")
 
 
+@mark(envs(2))
 def test_user_copies_work_with_smep_and_smap():
     # TCG emulates SMEP and SMAP when the CPU model asks for them: the
     # kernel turns them on, and reading user strings (sys_cputs) must
@@ -141,12 +150,14 @@ def test_user_copies_work_with_smep_and_smap():
              r"^  err  0x00000015 \[user, execute, protection\]$")
 
 
+@mark(envs())
 def test_unknown_program_is_named():
     r = user_run("env-unknown", "hello,nosuchprog")
     r.expect(r"^env_create: no program 'nosuchprog' \(built-in: hello, yield, dumbfork, ")
     r.expect(r"^hello, world$")
 
 
+@mark(envs(4))
 def test_make_run_target_starts_one_copy_per_cpu():
     p = harness.make("run-yield-nox", "BOOT=direct", "CPUS=4", "KARGS=monitor=off",
                      check=False, timeout=120)
@@ -162,6 +173,7 @@ def test_make_run_target_starts_one_copy_per_cpu():
 # ---------------------------------------------------------------------------
 
 @pytest.mark.kvm
+@mark(envs(4, x2apic=True, syscalls=True))
 def test_kvm_x2apic_yield_and_dumbfork():
     r = user_run("kvm-env", "yield*3,dumbfork", cpus=4, kvm=True, mem="64M", timeout=240)
     r.expect(r"^lapic: x2APIC mode", r"^All done in environment 00001002\.$",
@@ -169,6 +181,7 @@ def test_kvm_x2apic_yield_and_dumbfork():
 
 
 @pytest.mark.kvm
+@mark(envs(4, x2apic=True, syscalls=True))
 def test_kvm_stresssched():
     r = user_run("kvm-stresssched", "stresssched", cpus=4, kvm=True, mem="64M", timeout=300)
     assert len(r.all(r"stresssched on CPU \d+$")) == 20, r.explain("20 children must finish")

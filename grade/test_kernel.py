@@ -1,10 +1,15 @@
 """The kernel's reports: command-line warnings, the monitor, fault dumps."""
 
+import pytest
+
 import harness
+from labdeps import BOOT, envs, mark
+
+pytestmark = mark(BOOT)
 
 
 def test_unknown_kernel_argument_warns_and_boot_goes_on():
-    r = harness.run("karg-unknown", kargs="frobnicate=7 monitor=off")
+    r = harness.run("karg-unknown", kargs="frobnicate=7 monitor=off exitat=smp")
     r.expect_pass()
     r.expect(r"^warning: unknown kernel argument 'frobnicate=7' ignored \(known: apic, "
              r"smpboot, acpi, timing, tabledump, monitor, crash, crashcpu, exitat, run\)")
@@ -12,7 +17,7 @@ def test_unknown_kernel_argument_warns_and_boot_goes_on():
 
 
 def test_malformed_kernel_argument_uses_default():
-    r = harness.run("karg-malformed", kargs="apic=banana smpboot monitor=off")
+    r = harness.run("karg-malformed", kargs="apic=banana smpboot monitor=off exitat=smp")
     r.expect_pass()
     r.expect(r"^warning: kernel argument 'apic=banana' is not valid: expected "
              r"apic=auto\|xapic\|x2apic; using auto",
@@ -20,6 +25,7 @@ def test_malformed_kernel_argument_uses_default():
              r"smpboot=serial\|parallel; using serial")
 
 
+@mark(envs())
 def test_monitor_backtrace_through_serial_input():
     r = harness.run("monitor-backtrace", kargs="", stdin=b"backtrace\rkerninfo\rexit\r")
     r.expect_pass()
@@ -34,6 +40,7 @@ def test_monitor_backtrace_through_serial_input():
                       r"K> kerninfo", r"^Kernel executable memory footprint: \d+KB")
 
 
+@mark(envs())
 def test_monitor_rejects_unknown_command():
     r = harness.run("monitor-unknown", kargs="", stdin=b"launch-missiles\rexit\r")
     r.expect_pass()
@@ -41,7 +48,7 @@ def test_monitor_rejects_unknown_command():
 
 
 def test_kernel_page_fault_prints_register_dump():
-    r = harness.run("crash-pagefault", kargs="crash=pagefault monitor=off")
+    r = harness.run("crash-pagefault", kargs="crash=pagefault monitor=off exitat=smp")
     assert r.status == harness.EXIT_FAIL, r.explain("a kernel page fault must panic")
     r.expect_in_order(
         r"^TRAP frame at 0x[0-9a-f]+ from CPU 0",
@@ -58,11 +65,12 @@ def test_kernel_page_fault_prints_register_dump():
 def test_triple_fault_is_reported_as_such():
     # An empty IDT: the CPU cannot deliver any exception and resets. The
     # harness must name that, not report a bare timeout or status.
-    r = harness.run("crash-triplefault", kargs="crash=triplefault monitor=off")
+    r = harness.run("crash-triplefault", kargs="crash=triplefault monitor=off exitat=smp")
     r.expect(r"^crash: CPU 0 loads an empty IDT and traps")
     assert r.outcome().startswith("triple fault"), r.explain("expected a triple fault report")
 
 
+@mark(envs(cpus=4))
 def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
     # QEMU's monitor command "nmi" raises LINT1 on every CPU; the boot CPU
     # takes it as an NMI, on its NMI IST stack, and carries on.
@@ -74,13 +82,14 @@ def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
 
 
 def test_spinlock_catches_recursive_acquire():
-    r = harness.run("crash-relock", kargs="monitor=off crash=relock")
+    r = harness.run("crash-relock", kargs="monitor=off exitat=smp crash=relock")
     assert r.status == harness.EXIT_FAIL, r.explain("taking a held lock again must panic")
     r.expect(r"^kernel panic on CPU 0 at kern/spinlock\.cc:\d+: CPU 0 acquired lock "
              r"crash_demo it already holds$",
              r"^  rbp [0-9a-f]{16}  rip [0-9a-f]{16}  Spinlock::lock\+\d+")
 
 
+@pytest.mark.no_exercises
 def test_qemu_refusing_its_arguments_is_reported():
     r = harness.run("qemu-refuses", qemu_extra=["-no-such-option"], timeout=30)
     assert r.outcome().startswith("QEMU refused to run: qemu-system-x86_64: -no-such-option: "

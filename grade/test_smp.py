@@ -6,6 +6,7 @@ import re
 import pytest
 
 import harness
+from labdeps import bringup, mark, param
 
 # From inc/memlayout.h: CPU i's stack ends at KSTACKTOP - i*(KSTKSIZE+KSTKGAP),
 # with KSTKGAP unmapped below it.
@@ -28,7 +29,7 @@ def expect_all_started(r, n, mode="xAPIC"):
     r.expect_absent(r"did not start", r"^kernel panic")
 
 
-@pytest.mark.parametrize("cpus", [1, 2, 3, 4, 8, 16, 32])
+@pytest.mark.parametrize("cpus", [param(n, bringup(n), id=str(n)) for n in [1, 2, 3, 4, 8, 16, 32]])
 def test_every_cpu_starts_serially(cpus):
     r = harness.run("smp-serial-%d" % cpus, cpus=cpus)
     r.expect_pass()
@@ -36,31 +37,36 @@ def test_every_cpu_starts_serially(cpus):
     r.expect(r"^SMP: CPUs from the ACPI MADT")
 
 
-@pytest.mark.parametrize("cpus", [2, 4, 16, 32])
+@pytest.mark.parametrize("cpus", [param(n, bringup(n, serial=False), id=str(n))
+                                  for n in [2, 4, 16, 32]])
 def test_every_cpu_starts_in_parallel(cpus):
-    r = harness.run("smp-parallel-%d" % cpus, cpus=cpus, kargs="monitor=off smpboot=parallel")
+    r = harness.run("smp-parallel-%d" % cpus, cpus=cpus,
+                    kargs="monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
     expect_all_started(r, cpus)
     r.expect(r"^SMP: parallel bring-up took \d+ us")
 
 
-@pytest.mark.parametrize("smpboot", ["serial", "parallel"])
+@pytest.mark.parametrize("smpboot", [param("serial", bringup(4)),
+                                     param("parallel", bringup(4, serial=False))])
 def test_grub_path_starts_every_cpu(smpboot):
     r = harness.run("smp-grub-" + smpboot, boot="grub", cpus=4,
-                    kargs="monitor=off smpboot=" + smpboot)
+                    kargs="monitor=off exitat=smp smpboot=" + smpboot)
     r.expect_pass().expect(r"^boot: multiboot2")
     expect_all_started(r, 4)
 
 
+@mark(bringup(6, serial=False))
 def test_sparse_apic_ids_from_topology():
     # 2 sockets of 3 cores: QEMU leaves APIC ID 3 unused.
     r = harness.run("smp-sparse", cpus=6, smpopts="sockets=2,cores=3",
-                    kargs="monitor=off smpboot=parallel")
+                    kargs="monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
     r.expect(r"^SMP: APIC IDs 0 1 2 4 5 6$")
     expect_all_started(r, 6)
 
 
+@mark(bringup(2))
 def test_absent_cpus_are_not_started():
     # maxcpus=4: two hot-pluggable slots listed with the Enabled flag clear.
     r = harness.run("smp-maxcpus", cpus=2, smpopts="maxcpus=4")
@@ -69,19 +75,21 @@ def test_absent_cpus_are_not_started():
     expect_all_started(r, 2)
 
 
+@mark(bringup(4))
 def test_x2apic_request_falls_back_under_tcg():
     # TCG (QEMU 7.2) cannot offer x2APIC even with +x2apic on the CPU model.
-    r = harness.run("smp-x2apic-tcg", cpus=4, x2apic="on", kargs="monitor=off apic=x2apic")
+    r = harness.run("smp-x2apic-tcg", cpus=4, x2apic="on",
+                    kargs="monitor=off exitat=smp apic=x2apic")
     r.expect_pass()
     r.expect(r"^warning: apic=x2apic, but this CPU does not offer x2APIC")
     r.expect(r"^lapic: xAPIC mode \(apic=x2apic asked for, but the CPU lacks x2APIC\)$")
     expect_all_started(r, 4)
 
 
-@pytest.mark.parametrize("cpu", [0, 3])
+@pytest.mark.parametrize("cpu", [param(0, bringup(1)), param(3, bringup(4))])
 def test_kernel_stack_overflow_is_reported(cpu):
     r = harness.run("smp-overflow-cpu%d" % cpu, cpus=4,
-                    kargs="monitor=off crash=overflow crashcpu=%d" % cpu)
+                    kargs="monitor=off exitat=smp crash=overflow crashcpu=%d" % cpu)
     assert r.status == harness.EXIT_FAIL, r.explain("a stack overflow must panic, not reset")
     r.expect(r"^TRAP frame at 0x[0-9a-f]+ from CPU %d$" % cpu, r"^  trap 0x00000008 Double Fault")
     line = r.first(r"kernel panic on CPU %d at .*: kernel stack overflow on CPU %d: fault "
@@ -94,20 +102,22 @@ def test_kernel_stack_overflow_is_reported(cpu):
                                       % (addr, cpu, lo, hi))
 
 
-@pytest.mark.parametrize("smpboot", ["serial", "parallel"])
+@pytest.mark.parametrize("smpboot", [param("serial", bringup(4)),
+                                     param("parallel", bringup(4, serial=False))])
 def test_ap_that_never_answers_is_named(smpboot):
     r = harness.run("smp-apstall-" + smpboot, cpus=4,
-                    kargs="monitor=off crash=apstall crashcpu=2 smpboot=" + smpboot)
+                    kargs="monitor=off exitat=smp crash=apstall crashcpu=2 smpboot=" + smpboot)
     r.expect_pass()          # the kernel goes on with the others
     r.expect(r"^crash: CPU 2 stalls before reporting in$",
              r"^SMP: CPU with APIC ID 2 did not start$", r"^SMP: 3 of 4 CPUs started$")
 
 
+@mark(bringup(1))     # QEMU's MP table lists one CPU (see below)
 def test_mp_table_fallback():
     # acpi=off: the kernel reads the MP table SeaBIOS builds, as JOS does.
     # (QEMU >= 6.2's table may list fewer CPUs than -smp: whatever it lists
     # must all start.)
-    r = harness.run("smp-mptable", boot="grub", cpus=4, kargs="monitor=off acpi=off")
+    r = harness.run("smp-mptable", boot="grub", cpus=4, kargs="monitor=off exitat=smp acpi=off")
     r.expect_pass()
     r.expect(r"^SMP: CPUs from the MP configuration table \(MP at 0x[0-9a-f]+\)$")
     r.expect_absent(r"ACPI MADT")
@@ -116,6 +126,7 @@ def test_mp_table_fallback():
     expect_all_started(r, n)
 
 
+@mark(bringup(1))
 def test_no_firmware_tables_means_one_cpu_and_a_warning():
     # qboot without ACPI builds no MP table either.
     r = harness.run("smp-notables", cpus=4, qemu_extra=["-machine", "acpi=off"])
@@ -128,8 +139,10 @@ def test_no_firmware_tables_means_one_cpu_and_a_warning():
 
 
 @pytest.mark.slow
+@mark(bringup(255, serial=False))
 def test_255_cpus_under_tcg():
-    r = harness.run("smp-255", cpus=255, kargs="monitor=off smpboot=parallel", timeout=240)
+    r = harness.run("smp-255", cpus=255, kargs="monitor=off exitat=smp smpboot=parallel",
+                    timeout=240)
     r.expect_pass()
     expect_all_started(r, 255)
 
@@ -145,7 +158,7 @@ def kvm_run(name, **kw):
 
 
 @pytest.mark.kvm
-@pytest.mark.parametrize("cpus", [2, 4])
+@pytest.mark.parametrize("cpus", [param(n, bringup(n, x2apic=True), id=str(n)) for n in [2, 4]])
 def test_kvm_default_cpu_starts_every_ap_in_x2apic_mode(cpus):
     # The zCore failure: KVM offers x2APIC, the kernel switches to it, and
     # xAPIC MMIO writes to the ICR go nowhere. Every AP must start.
@@ -156,13 +169,15 @@ def test_kvm_default_cpu_starts_every_ap_in_x2apic_mode(cpus):
 
 
 @pytest.mark.kvm
+@mark(bringup(4, serial=False, x2apic=True))
 def test_kvm_parallel_bringup_in_x2apic_mode():
-    r = kvm_run("kvm-x2apic-parallel", cpus=4, kargs="monitor=off smpboot=parallel")
+    r = kvm_run("kvm-x2apic-parallel", cpus=4, kargs="monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
     expect_all_started(r, 4, mode="x2APIC")
 
 
 @pytest.mark.kvm
+@mark(bringup(4))
 def test_kvm_without_x2apic_uses_xapic():
     r = kvm_run("kvm-x2apic-off", cpus=4, x2apic="off")
     r.expect_pass()
@@ -171,8 +186,9 @@ def test_kvm_without_x2apic_uses_xapic():
 
 
 @pytest.mark.kvm
+@mark(bringup(4))
 def test_kvm_apic_xapic_argument_keeps_xapic():
-    r = kvm_run("kvm-apic-xapic", cpus=4, kargs="monitor=off apic=xapic")
+    r = kvm_run("kvm-apic-xapic", cpus=4, kargs="monitor=off exitat=smp apic=xapic")
     r.expect_pass()
     r.expect(r"^lapic: xAPIC mode \(apic=xapic, although the CPU offers x2APIC\)$")
     expect_all_started(r, 4)

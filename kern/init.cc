@@ -189,14 +189,17 @@ kern_main_on_kstack()
 	if (kargs.crashcpu >= static_cast<uint32_t>(ncpu) && kargs.crash != Crash::None)
 		cprintf("warning: crashcpu=%u: there is no such CPU; nothing will crash\n",
 			kargs.crashcpu);
-	// The big kernel lock, before any AP can reach the scheduler.
+	// LAB 4 EXERCISE kernel_lock BEGIN
+	// Take the big kernel lock before waking the APs: none of them may
+	// reach the scheduler while the boot CPU is still setting up.
 	lock_kernel();
+	// LAB 4 EXERCISE kernel_lock END
 	boot_aps();
 	boot_phase("boot_aps");
 	boot_phase_report();
+	crash_if_asked();
 	if (kargs.exitat == ExitAt::Smp)
 		kernel_exit(true);
-	crash_if_asked();
 	create_environments();
 	sched_yield();
 }

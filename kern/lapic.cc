@@ -73,8 +73,14 @@ xapic_wait_idle()
 uint32_t
 lapic_read(LapicReg reg)
 {
+	// LAB 4 EXERCISE x2apic BEGIN
+	// In x2APIC mode each register is the MSR 0x800 + offset / 16
+	// (MSR_X2APIC_BASE + reg / 16); rdmsr reads it.
+	//> if (lapic_mode == LapicMode::X2apic)
+	//> 	panic("lapic_read: x2APIC registers are not implemented (LAB 4 exercise)");
 	if (lapic_mode == LapicMode::X2apic)
 		return static_cast<uint32_t>(rdmsr(MSR_X2APIC_BASE + reg / 16));
+	// LAB 4 EXERCISE x2apic END
 	return mmio_read(reg);
 }
 
@@ -82,10 +88,16 @@ void
 lapic_write(LapicReg reg, uint32_t value)
 {
 	assert(reg != LAPIC_ICRLO && reg != LAPIC_ICRHI);	// lapic_send_ipi only
-	if (lapic_mode == LapicMode::X2apic)
+	// LAB 4 EXERCISE x2apic BEGIN
+	// The same register, written: wrmsr.
+	//> if (lapic_mode == LapicMode::X2apic)
+	//> 	panic("lapic_write: x2APIC registers are not implemented (LAB 4 exercise)");
+	if (lapic_mode == LapicMode::X2apic) {
 		wrmsr(MSR_X2APIC_BASE + reg / 16, value);
-	else
-		mmio_write(reg, value);
+		return;
+	}
+	// LAB 4 EXERCISE x2apic END
+	mmio_write(reg, value);
 }
 
 uint32_t
@@ -169,10 +181,15 @@ lapic_init()
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	if (lapic_mode == LapicMode::X2apic) {
+		// LAB 4 EXERCISE x2apic BEGIN
 		// Every AP wakes in xAPIC mode, whatever the boot CPU chose: it
-		// must switch itself before touching a register.
+		// must switch its own APIC to x2APIC mode (MSR_APIC_BASE: enable
+		// bit and EXTD bit both set) before touching a register.
+		//> (void)base;
+		//> panic("lapic_init: switching to x2APIC mode is not implemented (LAB 4 exercise)");
 		if (!(base & APIC_BASE_EXTD))
 			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+		// LAB 4 EXERCISE x2apic END
 	} else if (!(base & APIC_BASE_EN)) {
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
 	}
@@ -206,13 +223,18 @@ bool
 lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 {
 	if (lapic_mode == LapicMode::X2apic) {
-		// One 64-bit write sends it. WRMSR to the ICR is not serializing:
-		// the fences make earlier stores (say, the AP's stack pointer)
-		// visible before the IPI can arrive.
+		// LAB 4 EXERCISE x2apic BEGIN
+		// x2APIC: one 64-bit write to MSR_X2APIC_ICR sends the IPI, with the
+		// 32-bit destination in the high half and icr_low in the low half.
+		// There is no delivery-status bit to poll. WRMSR to the ICR is not
+		// serializing: fence first (mfence; lfence), so that earlier stores
+		// (the AP's stack pointer ...) are visible before the IPI arrives.
+		//> panic("lapic_send_ipi: x2APIC IPIs to APIC ID %u are not implemented (LAB 4 exercise)", apic_id);
 		mfence();
 		lfence();
 		wrmsr(MSR_X2APIC_ICR, static_cast<uint64_t>(apic_id) << 32 | icr_low);
 		return true;
+		// LAB 4 EXERCISE x2apic END
 	}
 	if (!xapic_wait_idle())
 		return false;

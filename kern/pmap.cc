@@ -190,7 +190,13 @@ compute_free_spans(physaddr_t kernel_end)
 			spans_remove(boot_info.mmap[i].base,
 				     boot_info.mmap[i].base + boot_info.mmap[i].len);
 	spans_remove(0, PGSIZE);
+	// LAB 4 EXERCISE page_init BEGIN
+	// The AP trampoline (kern/mpentry.S) is copied to MPENTRY_PADDR, and
+	// every AP starts there in real mode: that page must never be handed
+	// out. Take it out of the free spans, as the lines around this do for
+	// page 0 and the legacy hole.
 	spans_remove(MPENTRY_PADDR, MPENTRY_PADDR + PGSIZE);
+	// LAB 4 EXERCISE page_init END
 	spans_remove(IOPHYSMEM, EXTPHYSMEM);
 	spans_remove(KERNLOAD, kernel_end);
 	for (int i = 0; i < boot_info.nreserved; i++)
@@ -658,7 +664,7 @@ map_direct()
 Spinlock mmio_lock("mmio");
 
 // Backs [va, va+size) with freshly allocated pages, kernel RW, no execute.
-void
+[[maybe_unused]] void
 map_fresh_pages(uintptr_t va, size_t size)
 {
 	for (size_t off = 0; off < size; off += PGSIZE) {
@@ -742,11 +748,20 @@ mem_init()
 void
 mem_init_mp()
 {
+	// LAB 4 EXERCISE mem_init_mp BEGIN
+	// Map the stacks of every CPU mp_init found (ncpu of them). CPU i's
+	// kernel stack is [kstack_bottom(i), kstack_top(i)), KSTKSIZE bytes at
+	// KSTACKTOP - i * (KSTKSIZE + KSTKGAP), with the KSTKGAP below it left
+	// unmapped as a guard. Its NIST interrupt stacks end at ist_top(i, k),
+	// ISTSIZE bytes each over an ISTGAP guard. map_fresh_pages() backs a
+	// range with new pages; check_kern_pgdir() checks what you mapped.
+	//> panic("mem_init_mp: per-CPU kernel stacks are not implemented (LAB 4 exercise)");
 	for (int i = 0; i < ncpu; i++) {
 		map_fresh_pages(kstack_bottom(i), KSTKSIZE);
 		for (int k = 1; k <= NIST; k++)
 			map_fresh_pages(ist_top(i, k) - ISTSIZE, ISTSIZE);
 	}
+	// LAB 4 EXERCISE mem_init_mp END
 }
 
 // Builds the free list from the firmware memory map: a page is free if it

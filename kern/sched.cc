@@ -20,7 +20,7 @@ namespace {
 constexpr uint64_t kTimeSliceUs = 10000;
 constexpr uint64_t kIdleTickUs = 100000;
 
-[[noreturn]] void sched_halt();
+[[noreturn, maybe_unused]] void sched_halt();
 
 } // namespace
 
@@ -51,6 +51,13 @@ void
 sched_yield()
 {
 	assert(kernel_lock.holding());
+	// LAB 4 EXERCISE sched_yield BEGIN
+	// Round robin: search envs[] for an ENV_RUNNABLE environment, starting
+	// just after the one this CPU ran last (curenv, if any) and wrapping
+	// around; env_run the first you find. If there is none, but curenv is
+	// still ENV_RUNNING on this CPU, run it again. Never run an environment
+	// that is running on another CPU. With nothing to run, sched_halt().
+	//> panic("sched_yield: not implemented (LAB 4 exercise)");
 	int start = curenv ? ENVX(curenv->env_id) + 1 : 0;
 	for (int n = 0; n < NENV; n++) {
 		Env *e = &envs[(start + n) % NENV];
@@ -60,6 +67,7 @@ sched_yield()
 	if (curenv && curenv->env_status == ENV_RUNNING && curenv->env_cpunum == cpunum())
 		env_run(curenv);
 	sched_halt();
+	// LAB 4 EXERCISE sched_yield END
 }
 
 namespace {

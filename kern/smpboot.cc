@@ -233,6 +233,16 @@ boot_aps()
 					"address it\n", c->apic_id);
 				continue;
 			}
+			// LAB 4 EXERCISE boot_aps BEGIN
+			// Start CPU c, the JOS way: tell the trampoline which stack to
+			// use (mpentry_kstack: the top of c's kernel stack, see
+			// kstack_top), send INIT-SIPI-SIPI for MPENTRY_PADDR
+			// (lapic_startap), then wait for c to report in, but only until
+			// kApTimeoutUs has passed (wait_started, clock_deadline_us). If
+			// it does not answer, give_up_on(c) names it and parks it.
+			// Count the CPUs that started, and time each (min_us, max_us).
+			//> cprintf("boot_aps: starting CPU %ld is not implemented (LAB 4 exercise)\n", c - cpus);
+			//> continue;
 			mpentry_kstack = kstack_top(c - cpus);
 			uint64_t a0 = rdtsc();
 			lapic_startap(c->apic_id, MPENTRY_PADDR);
@@ -244,6 +254,7 @@ boot_aps()
 			min_us = MIN(min_us, us);
 			max_us = MAX(max_us, us);
 			started++;
+			// LAB 4 EXERCISE boot_aps END
 		}
 	} else if (ncpu > 1) {
 		// One round for everybody: each AP finds its own stack and record.
@@ -316,7 +327,14 @@ mp_main()
 	// sees it started (and moves mpentry_kstack on).
 	c->cpu_status.store(CPU_STARTED, MemoryOrder::release);
 
-	// Lab 4: the big kernel lock, then the scheduler.
+	// exitat=smp: the boot ends once every CPU is up; nobody schedules.
+	if (kargs.exitat == ExitAt::Smp)
+		for (;;)
+			sti_hlt();
+
+	// LAB 4 EXERCISE kernel_lock BEGIN
+	// Take the big kernel lock before this CPU looks for an environment.
 	lock_kernel();
+	// LAB 4 EXERCISE kernel_lock END
 	sched_yield();
 }

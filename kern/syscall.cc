@@ -67,6 +67,12 @@ sys_yield()
 envid_t
 sys_exofork()
 {
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Allocate a new environment (env_alloc, with this one as its parent),
+	// not runnable yet, with this environment's registers, except that it must
+	// see exofork return 0: RAX in its trap frame. Return its env id, or the
+	// error env_alloc returned.
+	//> panic("sys_exofork: not implemented (LAB 4 exercise)");
 	Env *e;
 	int r = env_alloc(&e, curenv->env_id);
 	if (r < 0)
@@ -75,11 +81,18 @@ sys_exofork()
 	e->env_tf = curenv->env_tf;
 	e->env_tf.tf_regs.reg_rax = 0;
 	return e->env_id;
+	// LAB 4 EXERCISE syscalls END
 }
 
 int
 sys_env_set_status(envid_t envid, int status)
 {
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Only ENV_RUNNABLE and ENV_NOT_RUNNABLE are allowed (-E_INVAL otherwise).
+	// envid2env with checkperm: the caller may change itself or its children
+	// (-E_BAD_ENV otherwise). A newly runnable environment: sched_wake_one().
+	//> (void)envid, (void)status;
+	//> panic("sys_env_set_status: not implemented (LAB 4 exercise)");
 	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
 		return -E_INVAL;
 	Env *e;
@@ -90,10 +103,11 @@ sys_env_set_status(envid_t envid, int status)
 	if (status == ENV_RUNNABLE)
 		sched_wake_one();
 	return 0;
+	// LAB 4 EXERCISE syscalls END
 }
 
 // A user page address: below UTOP and page aligned.
-bool
+[[maybe_unused]] bool
 bad_user_page(uint64_t va)
 {
 	return va >= UTOP || va % PGSIZE != 0;
@@ -101,7 +115,7 @@ bad_user_page(uint64_t va)
 
 // perm must have PTE_U and PTE_P and nothing outside PTE_SYSCALL (PTE_NX
 // allowed: a user may ask for a page it cannot execute).
-bool
+[[maybe_unused]] bool
 bad_perm(uint64_t perm)
 {
 	return (perm & (PTE_U | PTE_P)) != (PTE_U | PTE_P) ||
@@ -111,6 +125,14 @@ bad_perm(uint64_t perm)
 int
 sys_page_alloc(envid_t envid, uint64_t va, uint64_t perm)
 {
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Map a zeroed page at va in envid's address space with perm. -E_INVAL if
+	// va is not a page-aligned address below UTOP or perm is not allowed
+	// (bad_user_page, bad_perm); -E_BAD_ENV as for sys_env_set_status;
+	// -E_NO_MEM if there is no page or no room for page tables (free the page
+	// if page_insert fails).
+	//> (void)envid, (void)va, (void)perm;
+	//> panic("sys_page_alloc: not implemented (LAB 4 exercise)");
 	Env *e;
 	int r = envid2env(envid, &e, true);
 	if (r < 0)
@@ -126,11 +148,18 @@ sys_page_alloc(envid_t envid, uint64_t va, uint64_t perm)
 		return r;
 	}
 	return 0;
+	// LAB 4 EXERCISE syscalls END
 }
 
 int
 sys_page_map(envid_t srcenvid, uint64_t srcva, envid_t dstenvid, uint64_t dstva, uint64_t perm)
 {
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Map the page at srcva in srcenvid's address space at dstva in dstenvid's,
+	// with perm. -E_BAD_ENV, -E_INVAL as above, and -E_INVAL if srcva is not
+	// mapped or perm asks for PTE_W on a page srcenvid may only read.
+	//> (void)srcenvid, (void)srcva, (void)dstenvid, (void)dstva, (void)perm;
+	//> panic("sys_page_map: not implemented (LAB 4 exercise)");
 	Env *src, *dst;
 	int r;
 	if ((r = envid2env(srcenvid, &src, true)) < 0 || (r = envid2env(dstenvid, &dst, true)) < 0)
@@ -142,11 +171,17 @@ sys_page_map(envid_t srcenvid, uint64_t srcva, envid_t dstenvid, uint64_t dstva,
 	if (pp == nullptr || ((perm & PTE_W) && !(*pte & PTE_W)))
 		return -E_INVAL;
 	return page_insert(dst->env_pgdir, pp, dstva, perm);
+	// LAB 4 EXERCISE syscalls END
 }
 
 int
 sys_page_unmap(envid_t envid, uint64_t va)
 {
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Unmap the page at va in envid's address space (nothing there: not an
+	// error). -E_BAD_ENV, -E_INVAL as above.
+	//> (void)envid, (void)va;
+	//> panic("sys_page_unmap: not implemented (LAB 4 exercise)");
 	Env *e;
 	int r = envid2env(envid, &e, true);
 	if (r < 0)
@@ -155,6 +190,7 @@ sys_page_unmap(envid_t envid, uint64_t va)
 		return -E_INVAL;
 	page_remove(e->env_pgdir, va);
 	return 0;
+	// LAB 4 EXERCISE syscalls END
 }
 
 } // namespace

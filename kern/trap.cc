@@ -259,9 +259,21 @@ trap_init_percpu()
 	int id = static_cast<int>(c->cpu_id);
 	// The CPU reads these fields when an interrupt arrives, so they can be
 	// set after ltr.
+	// LAB 4 EXERCISE trap_init_percpu BEGIN
+	// Point this CPU's TSS at its own stacks: rsp0 (the stack a trap from
+	// user mode switches to) at the top of CPU id's kernel stack, and the
+	// IST entries IST_DF and IST_NMI at its interrupt stacks (kstack_top and
+	// ist_top in inc/memlayout.h). The code below knows only CPU 0, as
+	// JOS's did: two CPUs trapping on one stack corrupt each other.
+	//> if (id != 0)
+	//> 	panic("trap_init_percpu: only CPU 0's TSS is set up, not CPU %d's (LAB 4 exercise)", id);
+	//> c->cpu_ts.ts_rsp[0] = KSTACKTOP;
+	//> c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(0, IST_DF);
+	//> c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(0, IST_NMI);
 	c->cpu_ts.ts_rsp[0] = kstack_top(id);
 	c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(id, IST_DF);
 	c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(id, IST_NMI);
+	// LAB 4 EXERCISE trap_init_percpu END
 
 	// Now that this CPU has IST stacks, NMI and #DF may use them. The IDT is
 	// shared; writing the same IST numbers again from another CPU is benign.
@@ -348,7 +360,11 @@ trap(Trapframe *tf)
 	// From user mode: the big kernel lock, then work on curenv's copy of
 	// the frame, since the kernel stack is this CPU's and any CPU may run
 	// the environment next.
+	// LAB 4 EXERCISE kernel_lock BEGIN
+	// Trapped from user mode: take the big kernel lock before doing
+	// anything with kernel state.
 	lock_kernel();
+	// LAB 4 EXERCISE kernel_lock END
 	assert(curenv != nullptr);
 	if (curenv->env_status == ENV_DYING) {
 		env_free(curenv);

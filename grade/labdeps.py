@@ -1,0 +1,44 @@
+"""Which lab exercises a grader depends on, from what it boots.
+
+The handout stubs exercises; a test that boots a kernel depends on every
+exercise on the path it exercises. These helpers spell that path out once:
+tests carry the resulting pytest marks, and the student-tree check
+(test_handout.py) expects a tree with exercises stubbed to fail exactly the
+tests marked with any of them.
+"""
+
+import pytest
+
+# Every boot: page_init (the free list), mem_init_mp (CPU 0 moves onto its
+# own stack at KSTACKTOP).
+BOOT = ("page_init", "mem_init_mp")
+
+
+def bringup(cpus=1, serial=True, x2apic=False):
+    """A boot that starts `cpus` CPUs (exitat=smp: nothing scheduled)."""
+    ex = list(BOOT)
+    if cpus > 1:
+        ex.append("trap_init_percpu")       # each AP's own TSS
+        if serial:
+            ex.append("boot_aps")           # smpboot=serial is the exercise
+    if x2apic:
+        ex.append("x2apic")
+    return ex
+
+
+def envs(cpus=1, serial=True, x2apic=False, syscalls=False):
+    """A boot that runs environments: the lock and the scheduler too, and
+    the system calls dumbfork needs if it forks."""
+    ex = bringup(cpus, serial, x2apic) + ["kernel_lock", "sched_yield"]
+    if syscalls:
+        ex.append("syscalls")
+    return ex
+
+
+def mark(exercises):
+    return pytest.mark.exercises(*exercises)
+
+
+def param(value, exercises, id=None):
+    """A pytest.param carrying its own exercise marks."""
+    return pytest.param(value, marks=mark(exercises), id=id)
