@@ -79,3 +79,28 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
     # A submission that does not build gets a reason, not a crash.
     nb = rows["nobuild"]
     assert nb["status"] == "build failed" and "kern/sched.cc" in nb["reason"], nb
+
+
+def test_grade_writes_json_and_gradescope_results(tmp_path):
+    # The grading plugin on two quick tests (-k selects them): the score
+    # line, both result files, and the exercises each test depends on.
+    gs, js = tmp_path / "gradescope.json", tmp_path / "results.json"
+    p = subprocess.run(["/usr/bin/python3", "-m", "pytest", "grade/test_kernel.py", "-n", "0",
+                        "-k", "qemu_refusing or unknown_kernel_argument", "--grade",
+                        "--grade-json=%s" % js, "--gradescope=%s" % gs],
+                       cwd=harness.ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+    assert re.search(r"^  test_qemu_refusing_its_arguments_is_reported: OK \(\d+\.\ds\)$",
+                     p.stdout, re.M), p.stdout
+    assert re.search(r"^Score: 2/2$", p.stdout, re.M), p.stdout
+    with open(gs) as f:
+        g = json.load(f)
+    assert g["score"] == 2 and len(g["tests"]) == 2, g
+    assert all(set(t) >= {"name", "score", "max_score", "output"} for t in g["tests"]), g
+    with open(js) as f:
+        j = json.load(f)
+    assert j["max_score"] == 2
+    refusal = [t for t in j["tests"] if "qemu_refusing" in t["name"]][0]
+    assert refusal["exercises"] == [] and refusal["outcome"] == "passed", refusal
+    karg = [t for t in j["tests"] if "unknown_kernel_argument" in t["name"]][0]
+    assert karg["exercises"] == ["mem_init_mp", "page_init"], karg
