@@ -122,6 +122,84 @@ print_apic_ids()
 	cprintf("%s\n", line);
 }
 
+// How a bring-up went: CPUs running (the boot CPU counts), per-AP times.
+struct BringupStats {
+	int started = 1;
+	uint64_t min_us = ~0UL, max_us = 0;
+};
+
+// False (and says so) if this APIC ID cannot be sent an IPI in the
+// current mode.
+bool
+addressable(const Cpu *c)
+{
+	if (lapic_can_address(c->apic_id))
+		return true;
+	cprintf("SMP: CPU with APIC ID %u did not start: xAPIC mode cannot address it\n",
+		c->apic_id);
+	return false;
+}
+
+// JOS: one AP at a time; each must report before the next starts.
+void
+start_aps_serially(BringupStats *stats)
+{
+	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
+		if (!addressable(c))
+			continue;
+		// LAB 4 EXERCISE boot_aps BEGIN
+		// Start CPU c, the JOS way: tell the trampoline which stack to use
+		// (mpentry_kstack: the top of c's kernel stack, see kstack_top),
+		// send INIT-SIPI-SIPI for MPENTRY_PADDR (lapic_startap), then wait
+		// for c to report in, but only until kApTimeoutUs has passed
+		// (wait_started, clock_deadline_us). If it does not answer,
+		// give_up_on(c) names it and parks it. Count the CPUs that started
+		// (stats->started) and time each (stats->min_us, stats->max_us).
+		//> cprintf("boot_aps: starting CPU %ld is not implemented (LAB 4 exercise)\n", c - cpus);
+		//> (void)stats;
+		mpentry_kstack = kstack_top(c - cpus);
+		uint64_t t0 = rdtsc();
+		lapic_startap(c->apic_id, MPENTRY_PADDR);
+		if (!wait_started(c, clock_deadline_us(kApTimeoutUs))) {
+			give_up_on(c);
+			continue;
+		}
+		uint64_t us = tsc_to_us(rdtsc() - t0);
+		stats->min_us = MIN(stats->min_us, us);
+		stats->max_us = MAX(stats->max_us, us);
+		stats->started++;
+		// LAB 4 EXERCISE boot_aps END
+	}
+}
+
+// One INIT-SIPI-SIPI round for every AP at once: each finds its own stack
+// and record by its APIC ID (mpentry_kstack 0 tells the trampoline so).
+void
+start_aps_in_parallel(BringupStats *stats)
+{
+	mpentry_kstack = 0;
+	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
+		if (lapic_can_address(c->apic_id))
+			lapic_send_init(c->apic_id);
+	udelay(10000);
+	for (int round = 0; round < 2; round++) {
+		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
+			if (lapic_can_address(c->apic_id))
+				lapic_send_startup(c->apic_id, MPENTRY_PADDR);
+		if (round == 0)
+			udelay(200);
+	}
+	uint64_t deadline = clock_deadline_us(kApTimeoutUs + kApTimeoutPerCpuUs * ncpu);
+	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
+		if (!addressable(c))
+			continue;
+		if (wait_started(c, deadline))
+			stats->started++;
+		else
+			give_up_on(c);
+	}
+}
+
 // tabledump=on: one dump holding both kinds of table, so the parser that
 // was not needed reads its tables too (its results are thrown away).
 void
@@ -223,69 +301,18 @@ boot_aps()
 			     static_cast<uint32_t>(EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE)));
 
 	uint64_t t0 = rdtsc();
-	int started = 1;
-	uint64_t min_us = ~0UL, max_us = 0;
-	if (kargs.smpboot == SmpBoot::Serial) {
-		// JOS: one AP at a time; each must report before the next starts.
-		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
-			if (!lapic_can_address(c->apic_id)) {
-				cprintf("SMP: CPU with APIC ID %u did not start: xAPIC mode cannot "
-					"address it\n", c->apic_id);
-				continue;
-			}
-			// LAB 4 EXERCISE boot_aps BEGIN
-			// Start CPU c, the JOS way: tell the trampoline which stack to
-			// use (mpentry_kstack: the top of c's kernel stack, see
-			// kstack_top), send INIT-SIPI-SIPI for MPENTRY_PADDR
-			// (lapic_startap), then wait for c to report in, but only until
-			// kApTimeoutUs has passed (wait_started, clock_deadline_us). If
-			// it does not answer, give_up_on(c) names it and parks it.
-			// Count the CPUs that started, and time each (min_us, max_us).
-			//> cprintf("boot_aps: starting CPU %ld is not implemented (LAB 4 exercise)\n", c - cpus);
-			//> continue;
-			mpentry_kstack = kstack_top(c - cpus);
-			uint64_t a0 = rdtsc();
-			lapic_startap(c->apic_id, MPENTRY_PADDR);
-			if (!wait_started(c, clock_deadline_us(kApTimeoutUs))) {
-				give_up_on(c);
-				continue;
-			}
-			uint64_t us = tsc_to_us(rdtsc() - a0);
-			min_us = MIN(min_us, us);
-			max_us = MAX(max_us, us);
-			started++;
-			// LAB 4 EXERCISE boot_aps END
-		}
-	} else if (ncpu > 1) {
-		// One round for everybody: each AP finds its own stack and record.
-		mpentry_kstack = 0;
-		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
-			if (lapic_can_address(c->apic_id))
-				lapic_send_init(c->apic_id);
-		udelay(10000);
-		for (int round = 0; round < 2; round++) {
-			for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
-				if (lapic_can_address(c->apic_id))
-					lapic_send_startup(c->apic_id, MPENTRY_PADDR);
-			if (round == 0)
-				udelay(200);
-		}
-		uint64_t deadline = clock_deadline_us(kApTimeoutUs + kApTimeoutPerCpuUs * ncpu);
-		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
-			if (!lapic_can_address(c->apic_id))
-				cprintf("SMP: CPU with APIC ID %u did not start: xAPIC mode cannot "
-					"address it\n", c->apic_id);
-			else if (wait_started(c, deadline))
-				started++;
-			else
-				give_up_on(c);
-		}
-	}
+	BringupStats stats;
+	if (kargs.smpboot == SmpBoot::Serial)
+		start_aps_serially(&stats);
+	else if (ncpu > 1)
+		start_aps_in_parallel(&stats);
 	uint64_t total_us = tsc_to_us(rdtsc() - t0);
-	cprintf("SMP: %d of %d CPUs started\n", started, ncpu);
-	if (kargs.smpboot == SmpBoot::Serial && started > 1)
+
+	cprintf("SMP: %d of %d CPUs started\n", stats.started, ncpu);
+	if (kargs.smpboot == SmpBoot::Serial && stats.started > 1)
 		cprintf("SMP: serial bring-up took %lu us (per AP %lu-%lu us); %lu us since "
-			"kernel entry\n", total_us, min_us, max_us, tsc_to_us(rdtsc() - boot_tsc));
+			"kernel entry\n", total_us, stats.min_us, stats.max_us,
+			tsc_to_us(rdtsc() - boot_tsc));
 	else
 		cprintf("SMP: %s bring-up took %lu us; %lu us since kernel entry\n",
 			kargs.smpboot == SmpBoot::Serial ? "serial" : "parallel", total_us,
