@@ -67,6 +67,8 @@ def configs(args):
     grub = dict(boot="grub", mem=args.mem, timeout=args.timeout)
     rows.append(("floor: TCG direct, 1 CPU, exitat=entry", dict(direct, cpus=1, kargs="exitat=entry")))
     rows.append(("floor: TCG direct, 8 CPUs, exitat=entry", dict(direct, cpus=8, kargs="exitat=entry")))
+    rows.append(("floor: TCG direct, 255 CPUs, exitat=entry",
+                 dict(direct, cpus=255, kargs="exitat=entry")))
     rows.append(("floor: TCG GRUB, 8 CPUs, exitat=entry", dict(grub, cpus=8, kargs="exitat=entry")))
     for path, base in (("direct", direct), ("GRUB", grub)):
         for mode in ("serial", "parallel"):
