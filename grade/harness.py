@@ -302,13 +302,25 @@ def _run_qemu(full, boot, monitor):
                 break
         else:
             _monitor_command(monitor, data)
+    # A timer stops QEMU at the deadline (after asking where every CPU was);
+    # the wait itself blocks, so the run's end is seen the moment it comes
+    # (Popen.wait with a timeout polls, up to 50 ms late).
     cpu_states = []
-    try:
-        status = proc.wait(max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        cpu_states = _cpu_states(monitor)
-        os.killpg(proc.pid, 9)
-        proc.wait()
+    timed_out = threading.Event()
+
+    def expire():
+        timed_out.set()
+        cpu_states.extend(_cpu_states(monitor))
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.start()
+    status = proc.wait()
+    timer.cancel()
+    if timed_out.is_set():
+        timer.join()
         status = 124
     for t in threads:
         t.join()
