@@ -24,7 +24,8 @@ def test_parser_unit_tests():
 def test_short_fuzz_pass(parser, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    p = subprocess.run([os.path.join(HOST, "fuzz_" + parser), "-max_total_time=5",
+    extra = ["-max_len=1024"] if parser == "cmdline" else []    # as host/Makefrag
+    p = subprocess.run([os.path.join(HOST, "fuzz_" + parser), "-max_total_time=5", *extra,
                         "-print_final_stats=1", "-artifact_prefix=%s/" % tmp_path,
                         str(corpus), os.path.join(HOST, "seeds", parser)],
                        cwd=harness.ROOT, capture_output=True, text=True, timeout=120)
