@@ -163,6 +163,9 @@ def test_make_run_target_starts_one_copy_per_cpu():
                      check=False, timeout=120)
     out = p.stdout + p.stderr
     assert "command line \"run=yield*4 monitor=off\"" in out, out
+    # The kernel's pass status (33) is success for make, and said in words.
+    assert p.returncode == 0, "make run-yield-nox failed (%d):\n%s" % (p.returncode, out[-3000:])
+    assert "the kernel finished and exited QEMU (status 33)" in p.stderr, p.stderr
     assert out.count("All done in environment") == 4, out
     assert len(set(re.findall(r"cpu (\d)\.", out))) > 1, "one CPU ran everything:\n" + out
     p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=4", "COPIES=1",

@@ -54,6 +54,14 @@ def test_good_variables_reach_qemu():
         assert want in cmd, "%r missing from %s" % (want, cmd)
 
 
+def test_qemu_target_reports_a_panic_as_a_failure():
+    # monitor=off: the kernel exits QEMU itself; a panic must fail make.
+    p = harness.make("qemu-nox", "BOOT=direct", "CPUS=2",
+                     "KARGS=monitor=off exitat=smp crash=pagefault", check=False, timeout=120)
+    assert p.returncode != 0, "make qemu-nox succeeded after a panic:\n" + p.stdout[-2000:]
+    assert "the kernel panicked and exited QEMU (status 35)" in p.stderr, p.stderr
+
+
 def test_missing_package_prints_the_apt_get_line(tmp_path):
     # As a user who cannot install: no root, no sudo, and no QEMU on PATH.
     bindir = tmp_path / "bin"
