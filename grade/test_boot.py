@@ -23,6 +23,8 @@ def test_boot_path_runs_memory_checks(boot, protocol):
     r.expect_pass()
     r.expect(r"^boot: %s" % protocol)
     r.expect_in_order(*CHECKS)
+    # The serial log is plain text, GRUB's part of it too.
+    assert "\x1b" not in r.log, r.explain("terminal escape codes in the serial log")
 
 
 @pytest.mark.parametrize("boot", ["direct", "grub"])
