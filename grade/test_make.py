@@ -70,9 +70,9 @@ def test_missing_package_prints_the_apt_get_line(tmp_path):
         os.symlink(shutil.which(tool), bindir / tool)
     env = {"PATH": str(bindir)}
     cmd = [str(harness.ROOT) + "/conf/need.sh", "qemu", "iso"]
-    # Run as nobody even when the tests run as root.
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30,
-                       user=65534, group=65534, extra_groups=[])
+    # Run as nobody when the tests run as root (sudo is off PATH either way).
+    as_nobody = dict(user=65534, group=65534, extra_groups=[]) if os.geteuid() == 0 else {}
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30, **as_nobody)
     assert p.returncode == 1, p.stderr
     assert "these Debian packages are missing: qemu-system-x86" in p.stderr, p.stderr
     assert ("install them with:  sudo apt-get update && sudo apt-get install -y "
