@@ -13,6 +13,10 @@ import pytest
 
 import harness
 
+# A test of the project itself, not a lab grader: `make test` runs it,
+# `make grade` leaves it out (student trees do not have it).
+pytestmark = pytest.mark.developer
+
 STUBBED_ONE = "sched_yield"
 
 
@@ -36,6 +40,12 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
     with tarfile.open(subs / "bare.tar.gz", "w:gz") as tar:
         tar.add(bare, arcname="lab4")
     handout(subs / "nobuild", "none")
+    # The student README describes the student tree: no solution-only parts.
+    with open(bare / "README.md") as f:
+        readme = f.read()
+    assert "make qemu" in readme and "make grade" in readme, readme[:2000]
+    for gone in ("solution-only", "make bench", "make fuzz", "host/", "mkhandout"):
+        assert gone not in readme, "the student README mentions %r" % gone
     with open(subs / "nobuild" / "kern" / "sched.cc", "a") as f:
         f.write("this is not C++\n")
 
@@ -104,3 +114,15 @@ def test_grade_writes_json_and_gradescope_results(tmp_path):
     assert refusal["exercises"] == [] and refusal["outcome"] == "passed", refusal
     karg = [t for t in j["tests"] if "unknown_kernel_argument" in t["name"]][0]
     assert karg["exercises"] == ["mem_init_mp", "page_init"], karg
+
+
+def test_grade_runs_the_graders_without_developer_tests():
+    p = subprocess.run(["/usr/bin/python3", "-m", "pytest", "grade", "--grade", "--collect-only",
+                        "-q", "-n", "0"],
+                       cwd=harness.ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+    ids = [l for l in p.stdout.splitlines() if "::" in l]
+    for grader in ("test_boot.py", "test_kernel.py", "test_smp.py", "test_env.py"):
+        assert any(grader in i for i in ids), "%s missing from make grade:\n%s" % (grader, p.stdout)
+    for dev in ("test_host.py", "test_handout.py", "test_make.py"):
+        assert not any(dev in i for i in ids), "%s is a developer test:\n%s" % (dev, p.stdout)

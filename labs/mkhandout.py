@@ -14,7 +14,10 @@ Exercise regions in the solution read:
 A stubbed region becomes its hints, JOS's "// LAB 4: Your code here." and its
 stub; a region whose exercise is not stubbed keeps its hints and solution.
 Files listed in labs/lab<N>.exclude (solution-only and developer files) are
-left out. Everything else is copied as it is.
+left out. In Markdown files, a line holding <!-- solution-only --> and the
+lines from <!-- solution-only begin --> to <!-- solution-only end --> are
+left out too: they describe what the student tree does not have. Everything
+else is copied as it is.
 """
 
 import argparse
@@ -89,6 +92,26 @@ def transform(text, lab, stubbed, path, found):
     return "\n".join(out)
 
 
+def drop_solution_only(text, path):
+    """Markdown without its solution-only lines and blocks."""
+    out, inside = [], None
+    for n, line in enumerate(text.split("\n"), 1):
+        if "<!-- solution-only begin -->" in line:
+            if inside:
+                raise SystemExit("%s:%d: solution-only block inside the one at line %d"
+                                 % (path, n, inside))
+            inside = n
+        elif "<!-- solution-only end -->" in line:
+            if not inside:
+                raise SystemExit("%s:%d: solution-only end without a begin" % (path, n))
+            inside = None
+        elif not inside and "<!-- solution-only -->" not in line:
+            out.append(line)
+    if inside:
+        raise SystemExit("%s:%d: solution-only block has no end" % (path, inside))
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lab", type=int, required=True)
@@ -130,6 +153,8 @@ def main():
             data = fh.read()
         if marker.encode() in data:
             data = transform(data.decode(), args.lab, stubbed, f, found).encode()
+        if f.endswith(".md"):
+            data = drop_solution_only(data.decode(), f).encode()
         with open(dst, "wb") as fh:
             fh.write(data)
         shutil.copymode(src, dst)
