@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -537,7 +538,11 @@ TEST(Cmdline, EveryArgument)
 	EXPECT_FALSE(a.monitor);
 	EXPECT_EQ(a.crash, Crash::Overflow);
 	EXPECT_EQ(a.crashcpu, 16U);
-	EXPECT_STREQ(a.run, "hello,yield*3");
+	ASSERT_EQ(a.nrun, 2);
+	EXPECT_STREQ(a.run[0].name, "hello");
+	EXPECT_EQ(a.run[0].copies, 1U);
+	EXPECT_STREQ(a.run[1].name, "yield");
+	EXPECT_EQ(a.run[1].copies, 3U);
 }
 
 TEST(Cmdline, EmptyKeepsDefaults)
@@ -547,7 +552,9 @@ TEST(Cmdline, EmptyKeepsDefaults)
 	EXPECT_EQ(parse("", &a, &m), 0);
 	EXPECT_EQ(a.apic, ApicMode::Auto);
 	EXPECT_TRUE(a.monitor);
-	EXPECT_STREQ(a.run, "");
+	ASSERT_EQ(a.nrun, 1);		// run=hello
+	EXPECT_STREQ(a.run[0].name, "hello");
+	EXPECT_EQ(a.run[0].copies, 1U);
 }
 
 TEST(Cmdline, ProblemsAreReportedAndDefaultsKept)
@@ -569,18 +576,43 @@ TEST(Cmdline, ProblemsAreReportedAndDefaultsKept)
 
 TEST(Cmdline, RunGrammar)
 {
-	for (const char *good : {"run=hello", "run=a,b,c", "run=yield*9", "run=x_y-1*2,z"}) {
+	struct Good {
+		const char *arg;
+		std::vector<std::pair<std::string, uint32_t>> programs;
+	};
+	for (const Good &g : std::vector<Good>{
+		     {"run=hello", {{"hello", 1}}},
+		     {"run=a,b,c", {{"a", 1}, {"b", 1}, {"c", 1}}},
+		     {"run=yield*9", {{"yield", 9}}},
+		     {"run=x_y-1*2,z", {{"x_y-1", 2}, {"z", 1}}},
+		     {"run=a*1024", {{"a", 1024}}}}) {
 		KernelArgs a;
 		Messages m;
-		EXPECT_EQ(parse(good, &a, &m), 0) << good << ": " << m.all();
+		EXPECT_EQ(parse(g.arg, &a, &m), 0) << g.arg << ": " << m.all();
+		std::vector<std::pair<std::string, uint32_t>> got;
+		for (int i = 0; i < a.nrun; i++)
+			got.emplace_back(a.run[i].name, a.run[i].copies);
+		EXPECT_EQ(got, g.programs) << g.arg;
 	}
-	for (const char *bad : {"run=", "run=,", "run=a,", "run=,a", "run=a,,b", "run=a*0",
-				"run=a*", "run=a*x", "run=a*2000", "run=a/b"}) {
+	std::string many = "run=a", long_name = "run=" + std::string(sizeof(RunProgram::name), 'x');
+	for (int i = 1; i < kMaxRunPrograms; i++)
+		many += ",a";
+	for (const std::string &bad : {std::string("run="), std::string("run=,"),
+				       std::string("run=a,"), std::string("run=,a"),
+				       std::string("run=a,,b"), std::string("run=a*0"),
+				       std::string("run=a*"), std::string("run=a*x"),
+				       std::string("run=a*2000"), std::string("run=a/b"),
+				       many + ",a", long_name}) {
 		KernelArgs a;
 		Messages m;
-		EXPECT_EQ(parse(bad, &a, &m), 1) << bad;
-		EXPECT_STREQ(a.run, "") << bad;
+		EXPECT_EQ(parse(bad.c_str(), &a, &m), 1) << bad;
+		ASSERT_EQ(a.nrun, 1) << bad;		// the default, run=hello, kept
+		EXPECT_STREQ(a.run[0].name, "hello") << bad;
 	}
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse(many.c_str(), &a, &m), 0) << m.all();	// exactly kMaxRunPrograms
+	EXPECT_EQ(a.nrun, kMaxRunPrograms);
 }
 
 // ---------------------------------------------------------------------------

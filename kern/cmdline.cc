@@ -37,32 +37,39 @@ set_crashcpu(KernelArgs *a, const char *v, size_t n)
 }
 
 // A comma-separated list of program names (letters, digits, '_', '-'),
-// each optionally followed by *N for N copies: "hello,yield*3".
+// each optionally followed by *N for N copies: "hello,yield*3". Stored
+// only if all of it is well formed.
 bool
 set_run(KernelArgs *a, const char *v, size_t n)
 {
-	if (n == 0 || n >= sizeof(a->run))
-		return false;
-	for (size_t i = 0; i < n;) {
+	RunProgram run[kMaxRunPrograms];
+	int nrun = 0;
+	for (size_t i = 0; i < n || nrun == 0;) {
+		if (nrun == kMaxRunPrograms)
+			return false;
+		RunProgram &p = run[nrun++];
 		size_t start = i;
 		while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
 				 (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
 			i++;
-		if (i == start)
-			return false;		// an empty name
+		if (i == start || i - start >= sizeof(p.name))
+			return false;		// an empty or overlong name
+		memcpy(p.name, v + start, i - start);
+		p.name[i - start] = '\0';
+		uint64_t copies = 1;
 		if (i < n && v[i] == '*') {
-			uint64_t copies;
 			size_t num = ++i;
 			while (i < n && v[i] >= '0' && v[i] <= '9')
 				i++;
 			if (!parse_u64(v + num, i - num, &copies) || copies == 0 || copies > kMaxCopies)
 				return false;
 		}
+		p.copies = static_cast<uint32_t>(copies);
 		if (i < n && (v[i] != ',' || ++i == n))
 			return false;		// junk, or a trailing comma
 	}
-	memcpy(a->run, v, n);
-	a->run[n] = '\0';
+	memcpy(a->run, run, nrun * sizeof(run[0]));
+	a->nrun = nrun;
 	return true;
 }
 

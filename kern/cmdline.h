@@ -12,6 +12,13 @@ enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock };
 // read, or once every CPU is up; for measuring boot cost.
 enum class ExitAt { Never, Entry, Smp };
 
+// run=PROG[,PROG...]: the first environments; PROG*N starts N copies.
+struct RunProgram {
+	char name[32];
+	uint32_t copies;
+};
+constexpr int kMaxRunPrograms = 32;
+
 struct KernelArgs {
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;
@@ -22,7 +29,8 @@ struct KernelArgs {
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;
 	uint32_t crashcpu = 0;
-	char run[256] = "";		// run=PROG[,PROG...]
+	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
+	int nrun = 1;
 };
 
 // The arguments this boot was given (kern_main fills them in).

@@ -183,16 +183,15 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 }
 
 bool
-env_create(const char *name, size_t namelen)
+env_create(const char *name)
 {
 	const UserProgram *p = user_programs;
-	while (p->name && (strlen(p->name) != namelen || strncmp(p->name, name, namelen) != 0))
+	while (p->name && strcmp(p->name, name) != 0)
 		p++;
 	if (p->name == nullptr) {
 		char known[256];
 		user_program_names(known, sizeof(known));
-		cprintf("env_create: no program '%.*s' (built-in: %s)\n", static_cast<int>(namelen),
-			name, known);
+		cprintf("env_create: no program '%s' (built-in: %s)\n", name, known);
 		return false;
 	}
 	Env *e;

@@ -21,7 +21,7 @@ void env_free(Env *e);
 // Creates an environment running the named built-in program; prints why
 // and returns false if there is no such program, no free Env, or its image
 // does not check out.
-bool env_create(const char *name, size_t namelen);
+bool env_create(const char *name);
 void env_destroy(Env *e);
 int envid2env(envid_t envid, Env **env_store, bool checkperm);
 [[noreturn]] void env_run(Env *e);

@@ -132,7 +132,7 @@ crash_if_asked()
 	case Crash::ApStall:
 		break;
 	}
-	panic("crash=%s did not crash", "requested fault");
+	panic("crash: CPU %d asked for a fault, but none happened", cpunum());
 }
 
 namespace {
@@ -147,31 +147,14 @@ max_apic_id()
 }
 
 // The environments this boot starts with: run=PROG[,PROG...], where
-// PROG*N starts N copies (run=yield*9).
-constexpr const char *kDefaultRun = "hello";
-
+// PROG*N starts N copies (run=yield*9); run=hello by default.
 void
 create_environments()
 {
-	const char *p = kargs.run[0] ? kargs.run : kDefaultRun;
-	while (*p) {
-		const char *name = p;
-		while (*p && *p != ',' && *p != '*')
-			p++;
-		size_t len = p - name;
-		uint64_t copies = 1;
-		if (*p == '*') {
-			const char *num = ++p;
-			while (*p >= '0' && *p <= '9')
-				p++;
-			parse_u64(num, p - num, &copies);
-		}
-		for (uint64_t i = 0; i < copies; i++)
-			if (!env_create(name, len))
+	for (int i = 0; i < kargs.nrun; i++)
+		for (uint32_t n = 0; n < kargs.run[i].copies; n++)
+			if (!env_create(kargs.run[i].name))
 				break;
-		if (*p == ',')
-			p++;
-	}
 }
 
 // Second half of the boot, on CPU 0's own kernel stack (guard gap below).
