@@ -78,6 +78,13 @@ calibrate_once(uint64_t *tsc_hz_out, uint64_t *lapic_hz_out)
 	return slack * 1000000 / tsc;
 }
 
+// TSC ticks per microsecond: calibrated, or the fallback before that.
+uint64_t
+tsc_per_us()
+{
+	return (tsc_hz ? tsc_hz : kFallbackTscHz) / 1000000;
+}
+
 } // namespace
 
 void
@@ -111,8 +118,7 @@ clock_init()
 uint64_t
 clock_deadline_us(uint64_t us)
 {
-	uint64_t hz = tsc_hz ? tsc_hz : kFallbackTscHz;
-	return rdtsc() + hz / 1000000 * us;
+	return rdtsc() + tsc_per_us() * us;
 }
 
 bool
@@ -132,8 +138,7 @@ udelay(uint64_t us)
 uint64_t
 tsc_to_us(uint64_t ticks)
 {
-	uint64_t hz = tsc_hz ? tsc_hz : kFallbackTscHz;
-	return ticks / (hz / 1000000);
+	return ticks / tsc_per_us();
 }
 
 namespace {

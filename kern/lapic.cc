@@ -258,10 +258,11 @@ lapic_send_startup(uint32_t apic_id, uint64_t addr)
 		cprintf("lapic: STARTUP IPI to APIC ID %u was not delivered\n", apic_id);
 }
 
-// Starts the AP with this APIC ID at addr (page aligned, below 1 MiB), as
-// the MultiProcessor Specification's universal algorithm says.
+// Starts the APs with these APIC IDs at addr (page aligned, below 1 MiB),
+// as the MultiProcessor Specification's universal algorithm says; each
+// step goes to every AP before the wait that follows it.
 void
-lapic_startap(uint32_t apic_id, uint64_t addr)
+lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr)
 {
 	// Old CPUs start at the warm-reset vector after INIT: CMOS shutdown
 	// code 0x0A and the vector at 40:67 point at the trampoline.
@@ -271,11 +272,23 @@ lapic_startap(uint32_t apic_id, uint64_t addr)
 	wrv[0] = 0;
 	wrv[1] = static_cast<uint16_t>(addr >> 4);
 
-	lapic_send_init(apic_id);
+	for (int i = 0; i < n; i++)
+		if (lapic_can_address(apic_ids[i]))
+			lapic_send_init(apic_ids[i]);
 	udelay(10000);
-	lapic_send_startup(apic_id, addr);
-	udelay(200);
-	lapic_send_startup(apic_id, addr);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < n; i++)
+			if (lapic_can_address(apic_ids[i]))
+				lapic_send_startup(apic_ids[i], addr);
+		if (round == 0)
+			udelay(200);
+	}
+}
+
+void
+lapic_startap(uint32_t apic_id, uint64_t addr)
+{
+	lapic_startaps(&apic_id, 1, addr);
 }
 
 void
@@ -286,7 +299,7 @@ lapic_timer_oneshot(uint64_t us)
 		ticks = 1;
 	if (ticks > UINT32_MAX)
 		ticks = UINT32_MAX;
-	lapic_write(LAPIC_TDCR, TDCR_DIV16);
+	// lapic_init set the divider (16), which lapic_timer_hz was measured at.
 	lapic_write(LAPIC_TIMER, IRQ_OFFSET + IRQ_TIMER);	// one-shot, unmasked
 	lapic_write(LAPIC_TICR, static_cast<uint32_t>(ticks));
 }

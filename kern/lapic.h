@@ -53,7 +53,10 @@ bool lapic_can_address(uint32_t apic_id);
 bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t addr);
-// JOS's lapic_startap: INIT, 10 ms, STARTUP, 200 us, STARTUP.
+// Starts n APs at addr: INIT to each, 10 ms, STARTUP to each, 200 us,
+// STARTUP to each. IDs lapic_can_address refuses are skipped.
+void lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr);
+// JOS's lapic_startap: the same for one AP.
 void lapic_startap(uint32_t apic_id, uint64_t addr);
 
 // One-shot LAPIC timer interrupt (vector IRQ_OFFSET + IRQ_TIMER) after us

@@ -177,18 +177,11 @@ start_aps_serially(BringupStats *stats)
 void
 start_aps_in_parallel(BringupStats *stats)
 {
+	static uint32_t apic_ids[NCPU];
+	for (int i = 1; i < ncpu; i++)
+		apic_ids[i - 1] = cpus[i].apic_id;
 	mpentry_kstack = 0;
-	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
-		if (lapic_can_address(c->apic_id))
-			lapic_send_init(c->apic_id);
-	udelay(10000);
-	for (int round = 0; round < 2; round++) {
-		for (Cpu *c = cpus + 1; c < cpus + ncpu; c++)
-			if (lapic_can_address(c->apic_id))
-				lapic_send_startup(c->apic_id, MPENTRY_PADDR);
-		if (round == 0)
-			udelay(200);
-	}
+	lapic_startaps(apic_ids, ncpu - 1, MPENTRY_PADDR);
 	uint64_t deadline = clock_deadline_us(kApTimeoutUs + kApTimeoutPerCpuUs * ncpu);
 	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
 		if (!addressable(c))
