@@ -157,8 +157,9 @@ cmdline_parse(const char *cmdline, KernelArgs *args,
 			char known[128];
 			int len = 0;
 			for (const ArgSpec &s : kArgs)
-				len += snprintf(known + len, sizeof(known) - len, "%s%s",
-						len ? ", " : "", s.key);
+				if (len < static_cast<int>(sizeof(known)))
+					len += snprintf(known + len, sizeof(known) - len, "%s%s",
+							len ? ", " : "", s.key);
 			report(diag, ctx, "unknown kernel argument '%.*s' ignored (known: %s)",
 			       wlen, word, known);
 		} else if (eq == word + wlen) {
