@@ -17,7 +17,9 @@ kernel_exit(bool passed)
 	}
 	outb(kExitPort, passed ? kExitPass : kExitFail);
 	// Still here: not QEMU, or no isa-debug-exit device on its command line.
-	cprintf("kernel_exit: no isa-debug-exit device at port %#x; halting\n", kExitPort);
+	cprintf("kernel_exit: no isa-debug-exit device at port %#x; halting (QEMU needs "
+		"-device isa-debug-exit,iobase=%#x,iosize=0x04, as `make qemu` passes it)\n",
+		kExitPort, kExitPort);
 	for (;;) {
 		cli();
 		hlt();
