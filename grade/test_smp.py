@@ -192,3 +192,22 @@ def test_kvm_apic_xapic_argument_keeps_xapic():
     r.expect_pass()
     r.expect(r"^lapic: xAPIC mode \(apic=xapic, although the CPU offers x2APIC\)$")
     expect_all_started(r, 4)
+
+
+@pytest.mark.slow     # the report comes after 5 s
+@mark(bringup(2))
+def test_lock_held_forever_is_reported():
+    # CPU 1 takes a lock and keeps it; CPU 0 waits for it. After 5 s the
+    # waiter names the holder and where it took the lock; then the test
+    # quits QEMU (the wait itself goes on).
+    r = harness.run("smp-lockstall", cpus=2,
+                    kargs="monitor=off exitat=smp crash=lockstall crashcpu=1", timeout=40,
+                    steps=[(b"returns without unlocking it", "monitor", "quit")])
+    r.expect_in_order(r"^crash: CPU 1 takes lock crash_demo and keeps it$",
+                      r"^crash: CPU 0 waits for lock crash_demo$",
+                      r"^warning: CPU 0 has waited 5 s for lock crash_demo, held by CPU 1 "
+                      r"since:$",
+                      r"^  rip [0-9a-f]{16}  crash_if_asked\+\d+$",
+                      r"^  rip [0-9a-f]{16}  mp_main\+\d+$",
+                      r"^warning: if CPU 1 never releases crash_demo, look for a path")
+    r.expect_absent(r"^kernel panic")

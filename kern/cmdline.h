@@ -7,7 +7,7 @@ enum class ApicMode { Auto, Xapic, X2apic };
 enum class SmpBoot { Serial, Parallel };
 // Deliberate faults, for graders and for showing students what the kernel
 // reports: crash=NAME (on the CPU given by crashcpu=N).
-enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock };
+enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.
 enum class ExitAt { Never, Entry, Smp };

@@ -31,6 +31,7 @@ struct Cpu {
 	Env *cpu_env;			// the environment this CPU is running
 	bool panicking;			// set by _panic, to catch a panic inside a panic
 	bool lapic_on;			// lapic_init ran on this CPU
+	bool in_monitor;		// in the kernel monitor, waiting for input
 	uint64_t gdt[GDT_ENTRIES];	// this CPU's GDT; GD_TSS0 points at cpu_ts
 	Taskstate cpu_ts;		// this CPU's TSS: rsp0 and the IST stacks
 } __attribute__((aligned(64)));	// one cache line per record start

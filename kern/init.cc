@@ -97,11 +97,24 @@ pic_disable()
 
 } // namespace
 
+namespace {
+Spinlock crash_demo("crash_demo");
+}
+
 // crash=NAME crashcpu=N: this CPU faults on purpose if it is CPU N. Not
 // inlined, so that reports name it.
 [[gnu::noinline]] void
 crash_if_asked()
 {
+	// lockstall: CPU N (an AP, which gets here first) takes a lock and
+	// keeps it; the boot CPU then waits for it.
+	if (kargs.crash == Crash::LockStall && cpunum() == 0 && kargs.crashcpu != 0 &&
+	    kargs.crashcpu < static_cast<uint32_t>(ncpu)) {
+		cprintf("crash: CPU 0 waits for lock %s\n", crash_demo.name());
+		crash_demo.lock();
+		panic("crash=lockstall: CPU 0 got lock %s, which CPU %u should still hold",
+		      crash_demo.name(), kargs.crashcpu);
+	}
 	if (kargs.crash == Crash::None || kargs.crash == Crash::ApStall ||
 	    kargs.crashcpu != static_cast<uint32_t>(cpunum()))
 		return;
@@ -121,13 +134,20 @@ crash_if_asked()
 		asm volatile("int3");
 		break;
 	}
-	case Crash::Relock: {
-		static Spinlock demo("crash_demo");
-		cprintf("crash: CPU %d takes lock %s twice\n", cpunum(), demo.name());
-		demo.lock();
-		demo.lock();
+	case Crash::Relock:
+		cprintf("crash: CPU %d takes lock %s twice\n", cpunum(), crash_demo.name());
+		crash_demo.lock();
+		crash_demo.lock();
 		break;
-	}
+	case Crash::LockStall:
+		if (cpunum() == 0) {
+			cprintf("warning: crash=lockstall needs crashcpu=N with N >= 1 (an AP to "
+				"hold the lock); nothing happens\n");
+			return;
+		}
+		cprintf("crash: CPU %d takes lock %s and keeps it\n", cpunum(), crash_demo.name());
+		crash_demo.lock();
+		return;
 	case Crash::None:
 	case Crash::ApStall:
 		break;

@@ -118,9 +118,13 @@ monitor(Trapframe *tf)
 	if (tf != nullptr)
 		print_trapframe(tf);
 
+	// Locks this CPU holds may now be held as long as someone types: CPUs
+	// waiting for them do not report a stall.
+	thiscpu->in_monitor = true;
 	for (;;) {
 		char *buf = readline("K> ");
 		if (buf != nullptr && runcmd(buf, tf) < 0)
 			break;
 	}
+	thiscpu->in_monitor = false;
 }

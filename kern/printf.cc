@@ -10,7 +10,7 @@
 
 namespace {
 
-Spinlock console_lock("console");
+Spinlock console_lock("console", false);	// stalls cannot be printed through it
 
 struct PrintBuf {
 	char buf[256];

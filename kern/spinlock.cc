@@ -2,10 +2,13 @@
 // release ordering to give back, `pause` while spinning.
 
 #include <inc/assert.h>
+#include <inc/string.h>
 #include <inc/x86.h>
+#include <kern/clock.h>
 #include <kern/cpu.h>
 #include <kern/kdebug.h>
 #include <kern/lapic.h>
+#include <kern/printf.h>
 #include <kern/spinlock.h>
 
 Spinlock kernel_lock("kernel_lock");
@@ -32,6 +35,11 @@ nap()
 	cli();
 }
 
+// A wait this long is reported, once: a lock that is never released shows
+// up as a message naming its holder and where it was taken, not as a
+// silent hang. The wait goes on (a holder may be slow, not stuck).
+constexpr uint64_t kStallReportUs = 5000000;
+
 } // namespace
 
 void
@@ -46,12 +54,21 @@ Spinlock::lock()
 	// the lock is ours. Spin on a plain load so waiting CPUs do not keep
 	// stealing the cache line from the holder; after a while, nap.
 	int spins = 0;
+	uint64_t report_at = 0;		// set when the napping starts
 	while (locked_.exchange(1, MemoryOrder::acquire) != 0)
-		while (locked_.load(MemoryOrder::relaxed) != 0)
-			if (++spins < kSpinsBeforeNap)
+		while (locked_.load(MemoryOrder::relaxed) != 0) {
+			if (++spins < kSpinsBeforeNap) {
 				cpu_relax();
-			else
-				nap();
+				continue;
+			}
+			if (report_at == 0) {
+				report_at = clock_deadline_us(kStallReportUs);
+			} else if (report_at != ~0UL && clock_passed(report_at)) {
+				report_stall();
+				report_at = ~0UL;
+			}
+			nap();
+		}
 
 	cpu_ = thiscpu;
 	backtrace_pcs(read_rbp(), pcs_, ARRAY_SIZE(pcs_));
@@ -72,6 +89,31 @@ Spinlock::unlock()
 	// Release ordering: every write of the critical section is visible
 	// before another CPU can see the lock free.
 	locked_.store(0, MemoryOrder::release);
+}
+
+// Names the holder and where it took the lock. Quiet while a panic is
+// being reported (its CPU may hold anything), and while the holder sits in
+// the kernel monitor, waiting for a person.
+void
+Spinlock::report_stall()
+{
+	Cpu *holder = cpu_;
+	uint64_t pcs[ARRAY_SIZE(pcs_)];
+	memcpy(pcs, pcs_, sizeof(pcs));
+	if (!report_stalls_ || kernel_panicked() || holder == nullptr || holder->in_monitor)
+		return;
+	ConsoleGuard guard;
+	cprintf("warning: CPU %d has waited %lu s for lock %s, held by CPU %u since:\n",
+		cpunum(), kStallReportUs / 1000000, name_, holder->cpu_id);
+	for (uint64_t pc : pcs) {
+		if (pc == 0)
+			break;
+		RipDebugInfo info;
+		debuginfo_rip(pc, &info);
+		cprintf("  rip %016lx  %s+%lu\n", pc, info.fn_name, pc - info.fn_addr);
+	}
+	cprintf("warning: if CPU %u never releases %s, look for a path from there that "
+		"returns without unlocking it\n", holder->cpu_id, name_);
 }
 
 bool

@@ -13,7 +13,10 @@ struct Cpu;
 // of these panics with the lock's name.
 class Spinlock {
 public:
-	explicit constexpr Spinlock(const char *name) : name_(name) {}
+	// report_stalls: whether a long wait for this lock is reported (the
+	// console's lock cannot be: the report is printed through it).
+	explicit constexpr Spinlock(const char *name, bool report_stalls = true)
+		: name_(name), report_stalls_(report_stalls) {}
 	Spinlock(const Spinlock &) = delete;
 	Spinlock &operator=(const Spinlock &) = delete;
 
@@ -24,9 +27,12 @@ public:
 	const char *name() const { return name_; }
 
 private:
+	void report_stall();
+
 	Atomic<uint32_t> locked_{0};
 	const char *name_;
-	Cpu *cpu_ = nullptr;		// the holder, for the checks and for debugging
+	bool report_stalls_;
+	Cpu *cpu_ = nullptr;		// the holder, for the checks and the stall report
 	uint64_t pcs_[8] = {};		// return addresses when it was acquired
 };
 
