@@ -75,7 +75,8 @@ class Boot:
 class QemuRun:
     """What one boot printed and how it ended."""
 
-    def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd, cpu_states=()):
+    def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd, cpu_states=(),
+                 monitor_out=()):
         self.name = name
         self.boot = boot
         self.status = status
@@ -85,6 +86,7 @@ class QemuRun:
         self.elapsed = elapsed
         self.cmd = cmd
         self.cpu_states = list(cpu_states)   # where each CPU was, if it timed out
+        self.monitor_out = list(monitor_out)  # what each "monitor" step's command printed
         self.lines = log.splitlines()
         # What the test looked for: line index -> GOOD/BAD, and MISSING patterns.
         self.marks = {}
@@ -244,7 +246,7 @@ def run(name, config=None, **kw):
 
     start = time.monotonic()
     try:
-        status, out, err, cpu_states = _run_qemu(full, boot, monitor)
+        status, out, err, cpu_states, monitor_out = _run_qemu(full, boot, monitor)
     finally:
         shutil.rmtree(mondir, ignore_errors=True)
     elapsed = time.monotonic() - start
@@ -258,7 +260,7 @@ def run(name, config=None, **kw):
     except FileNotFoundError:
         qlog = ""
     return QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
-                   elapsed, shlex.join(cmd), cpu_states)
+                   elapsed, shlex.join(cmd), cpu_states, monitor_out)
 
 
 def _run_qemu(full, boot, monitor):
@@ -266,8 +268,9 @@ def _run_qemu(full, boot, monitor):
     once boot.prompt appears, as a person would: input sent earlier is lost
     when the kernel resets the UART (after that, QEMU reads stdin only as
     the UART's FIFO drains, so all of it can be written at once). Returns
-    (status, stdout, stderr, cpu_states); on a timeout, status is 124 and
-    cpu_states says where each CPU was."""
+    (status, stdout, stderr, cpu_states, monitor_out); on a timeout, status
+    is 124 and cpu_states says where each CPU was; monitor_out holds what each
+    monitor step printed."""
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
@@ -287,6 +290,7 @@ def _run_qemu(full, boot, monitor):
         t.start()
     deadline = time.monotonic() + boot.timeout
     steps = list(boot.steps)
+    monitor_out = []
     if boot.stdin:
         steps.insert(0, (boot.prompt, "type", boot.stdin))
     for wait_for, action, data in steps:
@@ -301,7 +305,7 @@ def _run_qemu(full, boot, monitor):
             except BrokenPipeError:
                 break
         else:
-            _monitor_command(monitor, data)
+            monitor_out.append(_monitor_command(monitor, data))
     # A timer stops QEMU at the deadline (after asking where every CPU was);
     # the wait itself blocks, so the run's end is seen the moment it comes
     # (Popen.wait with a timeout polls, up to 50 ms late).
@@ -325,7 +329,7 @@ def _run_qemu(full, boot, monitor):
     for t in threads:
         t.join()
     proc.stdin.close()
-    return status, bytes(out), bytes(err), cpu_states
+    return status, bytes(out), bytes(err), cpu_states, monitor_out
 
 
 def _kernel_symbols():

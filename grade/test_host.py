@@ -16,11 +16,12 @@ HOST = os.path.join(harness.ROOT, "obj", "host")
 FUZZERS = ["bootinfo", "acpi", "mptable", "cmdline", "elf"]
 
 
-def test_parser_unit_tests():
-    p = subprocess.run([os.path.join(HOST, "parsers_test"), "--gtest_brief=1"],
+@pytest.mark.parametrize("suite", ["parsers_test", "kernel_test"])
+def test_host_unit_tests(suite):
+    p = subprocess.run([os.path.join(HOST, suite), "--gtest_brief=1"],
                        cwd=harness.ROOT, capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, SMPJOS_ROOT=harness.ROOT))
-    assert p.returncode == 0, "host unit tests failed:\n" + p.stdout[-6000:] + p.stderr[-3000:]
+    assert p.returncode == 0, "%s failed:\n" % suite + p.stdout[-6000:] + p.stderr[-3000:]
     assert "[  PASSED  ]" in p.stdout, p.stdout
 
 

@@ -141,7 +141,7 @@ def test_gdb_stops_at_a_kernel_breakpoint():
 def test_gdb_stops_in_mp_main_on_an_ap():
     with qemu_waiting_for_gdb("CPUS=4"):
         out = gdb_batch("break mp_main", "continue", "info threads", "kill")
-    hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(\)", out)
+    hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(c=0x[0-9a-f]+ <cpus\+\d+>\)", out)
     assert hit, out
     assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out
     for n in range(1, 5):

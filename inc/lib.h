@@ -54,3 +54,6 @@ sys_exofork()
 // dumbfork: every page copied, nothing shared). Returns the child's id to
 // the parent and 0 to the child.
 envid_t dumbfork();
+// The same, but the child stays ENV_NOT_RUNNABLE until the parent makes it
+// runnable (to give it something first, a shared page say).
+envid_t dumbfork_stopped();

@@ -67,6 +67,10 @@
 
 // Model-specific registers.
 #define MSR_APIC_BASE	0x0000001B
+#define APIC_BASE_BSP	0x100		// this is the boot processor
+#define APIC_BASE_EXTD	0x400		// x2APIC mode
+#define APIC_BASE_EN	0x800		// the APIC is enabled
+#define MSR_X2APIC_ID	0x00000802	// the 32-bit APIC ID, in x2APIC mode
 #define MSR_EFER	0xC0000080
 #define MSR_STAR	0xC0000081
 #define MSR_LSTAR	0xC0000082

@@ -34,6 +34,7 @@
 #define IRQ_ERROR	19
 
 #define T_IPI_WAKEUP	0xF0	// wakes a halted CPU: there is work
+#define T_IPI_CALL	0xF1	// a request from another CPU (kern/ipi.cc)
 #define T_LAPIC_SPURIOUS 0xFF	// the local APIC's spurious-interrupt vector
 
 // Trapframe layout, for assembly.

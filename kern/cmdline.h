@@ -5,9 +5,17 @@
 
 enum class ApicMode { Auto, Xapic, X2apic };
 enum class SmpBoot { Serial, Parallel };
-// Deliberate faults, for graders and for showing students what the kernel
-// reports: crash=NAME (on the CPU given by crashcpu=N).
-enum class Crash { None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall };
+// Deliberate faults and races, for graders and for showing students what
+// the kernel reports: crash=NAME (on the CPU given by crashcpu=N).
+//   aplate:     the AP arrives after the boot CPU gave up on it
+//   apdeadline: the AP reports in just as its deadline passes, before the
+//               boot CPU gives up on it
+//   apoverflow: the AP overflows its stack as soon as it has printed
+//   nmilock:    the AP holds the console while it sends CPU 0 two NMIs
+enum class Crash {
+	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
+	ApLate, ApDeadline, ApOverflow, NmiLock,
+};
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.
 enum class ExitAt { Never, Entry, Smp };

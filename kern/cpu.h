@@ -5,7 +5,15 @@
 #define CPU_OFF_SELF		0
 #define CPU_OFF_SCRATCH		8
 #define CPU_OFF_APIC_ID		20
-#define CPU_SIZE		256
+#define CPU_OFF_STATUS		24
+#define CPU_SIZE		320
+
+// Values of cpu_status (for assembly too).
+#define CPU_UNUSED		0	// not started, or not yet reported in
+#define CPU_STARTED		1	// running kernel code or an environment
+#define CPU_HALTED		2	// idle in sched_halt, the big kernel lock given away
+#define CPU_BOOTING		3	// an AP claimed its slot and is setting itself up
+#define CPU_GIVEN_UP		4	// the boot CPU gave up on it (parked with INIT)
 
 #ifndef __ASSEMBLER__
 #include <inc/atomic.h>
@@ -16,19 +24,24 @@
 
 struct Env;
 
-enum CpuStatus : uint32_t {
-	CPU_UNUSED = 0,
-	CPU_STARTED,
-	CPU_HALTED,
-};
+// How many NMIs one CPU remembers while its console is busy (trap.cc).
+constexpr int kNmiBacklog = 4;
 
 struct Cpu {
 	Cpu *self;			// %gs:0 holds the record's own address
 	uint64_t scratch;		// for entry code that has no free register
 	uint32_t cpu_id;		// index in cpus[]
 	uint32_t apic_id;		// the local APIC's ID (32 bits in x2APIC mode)
-	Atomic<uint32_t> cpu_status; // CpuStatus
+	// CPU_* above. An AP's slot goes UNUSED -> BOOTING (the AP claims it)
+	// or UNUSED -> GIVEN_UP (the boot CPU gives up on it): one
+	// compare-and-exchange decides, so the two never both happen.
+	Atomic<uint32_t> cpu_status;
 	Env *cpu_env;			// the environment this CPU is running
+	pte_t *cpu_pgdir;		// the page table in CR3 (load_pgdir keeps it)
+	Atomic<uint64_t> ipi_ack;	// the last cross-CPU request answered (ipi.cc)
+	uint64_t slice_end;		// TSC when the running environment's slice ends; 0: none yet
+	uint32_t nmi_unreported;	// NMIs taken while the console was busy
+	uint64_t nmi_rips[kNmiBacklog];	// where the first of those arrived
 	bool panicking;			// set by _panic, to catch a panic inside a panic
 	bool lapic_on;			// lapic_init ran on this CPU
 	bool in_monitor;		// in the kernel monitor, waiting for input
@@ -39,6 +52,7 @@ struct Cpu {
 static_assert(offsetof(Cpu, self) == CPU_OFF_SELF);
 static_assert(offsetof(Cpu, scratch) == CPU_OFF_SCRATCH);
 static_assert(offsetof(Cpu, apic_id) == CPU_OFF_APIC_ID);
+static_assert(offsetof(Cpu, cpu_status) == CPU_OFF_STATUS);
 static_assert(sizeof(Cpu) == CPU_SIZE, "update CPU_SIZE (kern/mpentry.S walks cpus[])");
 
 extern Cpu cpus[NCPU];

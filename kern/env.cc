@@ -7,6 +7,7 @@
 #include <inc/x86.h>
 #include <kern/elf.h>
 #include <kern/env.h>
+#include <kern/ipi.h>
 #include <kern/lapic.h>
 #include <kern/pmap.h>
 #include <kern/sched.h>
@@ -211,8 +212,9 @@ void
 env_free(Env *e)
 {
 	// e's tables are about to go: make sure this CPU is not using them.
-	if (e == curenv)
-		lcr3(PADDR(kern_pgdir));
+	// (No other CPU is: env_destroy evicted e from the one running it.)
+	if (e == curenv || thiscpu->cpu_pgdir == e->env_pgdir)
+		load_pgdir(kern_pgdir);
 	cprintf("[%08x] free env %08x\n", curenv ? curenv->env_id : 0, e->env_id);
 
 	for (uint64_t i = 0; i < PML4X(UTOP); i++) {
@@ -233,14 +235,30 @@ env_free(Env *e)
 	env_free_list = e;
 }
 
-// Frees e, or, if it is running on another CPU, marks it dying: that CPU
-// frees it the next time it enters the kernel (a timer tick at the latest).
+Cpu *
+env_cpu(const Env *e)
+{
+	if (e->env_cpunum < 0 || e->env_cpunum >= ncpu)
+		return nullptr;
+	Cpu *c = &cpus[e->env_cpunum];
+	return c->cpu_env == e ? c : nullptr;
+}
+
+// Frees e now. If another CPU is running e, that CPU is made to stop first
+// (cpu_evict): freeing the page tables under a running environment would
+// let it run on freed memory. Only if that CPU does not answer is e left
+// dying, for that CPU to free when it next enters the kernel; destroying a
+// dying environment again changes nothing.
 void
 env_destroy(Env *e)
 {
-	if (e->env_status == ENV_RUNNING && curenv != e) {
-		e->env_status = ENV_DYING;
+	if (e->env_status == ENV_DYING)
 		return;
+	Cpu *c = env_cpu(e);
+	if (c != nullptr && c != thiscpu) {
+		e->env_status = ENV_DYING;	// no CPU may pick it up again
+		if (!cpu_evict(c, e))
+			return;
 	}
 	env_free(e);
 	if (curenv == e) {
@@ -281,7 +299,7 @@ env_run(Env *e)
 	e->env_status = ENV_RUNNING;
 	e->env_runs++;
 	e->env_cpunum = cpunum();
-	lcr3(PADDR(e->env_pgdir));
+	load_pgdir(e->env_pgdir);
 	sched_arm_timeslice();
 	unlock_kernel();
 	env_pop_tf(&e->env_tf);

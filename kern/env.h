@@ -23,6 +23,8 @@ void env_free(Env *e);
 // does not check out.
 bool env_create(const char *name);
 void env_destroy(Env *e);
+// The CPU running e (its curenv), or nullptr. Caller holds the big kernel lock.
+Cpu *env_cpu(const Env *e);
 int envid2env(envid_t envid, Env **env_store, bool checkperm);
 [[noreturn]] void env_run(Env *e);
 extern "C" [[noreturn]] void env_pop_tf(Trapframe *tf);

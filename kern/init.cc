@@ -115,15 +115,26 @@ crash_if_asked()
 		panic("crash=lockstall: CPU 0 got lock %s, which CPU %u should still hold",
 		      crash_demo.name(), kargs.crashcpu);
 	}
-	if (kargs.crash == Crash::None || kargs.crash == Crash::ApStall ||
+	// Handled where the AP reports in (kern/smpboot.cc).
+	bool elsewhere = kargs.crash == Crash::ApStall || kargs.crash == Crash::ApLate ||
+			 kargs.crash == Crash::ApDeadline;
+	if (kargs.crash == Crash::None || elsewhere ||
 	    kargs.crashcpu != static_cast<uint32_t>(cpunum()))
 		return;
+	bool needs_ap = kargs.crash == Crash::LockStall || kargs.crash == Crash::NmiLock ||
+			kargs.crash == Crash::ApOverflow;
+	if (needs_ap && cpunum() == 0) {
+		cprintf("warning: this crash= needs crashcpu=N with N >= 1 (an AP); nothing "
+			"happens\n");
+		return;
+	}
 	switch (kargs.crash) {
 	case Crash::PageFault:
 		cprintf("crash: CPU %d reads unmapped address 0xdeadb000\n", cpunum());
 		(void)*reinterpret_cast<volatile uint64_t *>(0xdeadb000UL);
 		break;
 	case Crash::Overflow:
+	case Crash::ApOverflow:
 		cprintf("crash: CPU %d recurses until its kernel stack overflows\n", cpunum());
 		recurse_until_overflow(0);
 		break;
@@ -140,16 +151,26 @@ crash_if_asked()
 		crash_demo.lock();
 		break;
 	case Crash::LockStall:
-		if (cpunum() == 0) {
-			cprintf("warning: crash=lockstall needs crashcpu=N with N >= 1 (an AP to "
-				"hold the lock); nothing happens\n");
-			return;
-		}
 		cprintf("crash: CPU %d takes lock %s and keeps it\n", cpunum(), crash_demo.name());
 		crash_demo.lock();
 		return;
+	case Crash::NmiLock: {
+		// CPU 0's NMI handler must not wait for the console: a wait
+		// enables interrupts, and the second NMI would then land on the
+		// first one's stack.
+		cprintf("crash: CPU %d holds the console while it sends CPU 0 two NMIs\n",
+			cpunum());
+		ConsoleGuard guard;
+		for (int i = 0; i < 2; i++) {
+			lapic_send_nmi(bootcpu->apic_id);
+			udelay(20000);
+		}
+		return;
+	}
 	case Crash::None:
 	case Crash::ApStall:
+	case Crash::ApLate:
+	case Crash::ApDeadline:
 		break;
 	}
 	panic("crash: CPU %d asked for a fault, but none happened", cpunum());
@@ -181,7 +202,7 @@ create_environments()
 [[noreturn]] void
 kern_main_on_kstack()
 {
-	trap_init_percpu();
+	idt_init_percpu();
 	mmu_init_percpu();
 	bootcpu->cpu_status.store(CPU_STARTED);
 	pic_disable();

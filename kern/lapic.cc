@@ -14,6 +14,7 @@
 #include <inc/x86.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
+#include <kern/apicbase.h>
 #include <kern/cpu.h>
 #include <kern/lapic.h>
 #include <kern/pmap.h>
@@ -22,9 +23,6 @@ LapicMode lapic_mode = LapicMode::Xapic;
 
 namespace {
 
-constexpr uint64_t APIC_BASE_BSP = 1UL << 8;
-constexpr uint64_t APIC_BASE_EXTD = 1UL << 10;	// x2APIC enable
-constexpr uint64_t APIC_BASE_EN = 1UL << 11;	// APIC global enable
 constexpr uint32_t CPUID1_ECX_X2APIC = 1U << 21;
 constexpr uint32_t MSR_X2APIC_BASE = 0x800;
 constexpr uint32_t MSR_X2APIC_ICR = 0x830;
@@ -127,6 +125,14 @@ lapic_can_address(uint32_t apic_id)
 }
 
 uint32_t
+this_apic_id()
+{
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
+		return static_cast<uint32_t>(rdmsr(MSR_X2APIC_ID));
+	return cpuid_apic_id();
+}
+
+uint32_t
 cpuid_apic_id()
 {
 	if (cpuid(0).eax >= 0xB) {
@@ -179,20 +185,10 @@ lapic_setup(uint64_t lapic_pa, uint32_t max_apic_id)
 void
 lapic_init()
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-	if (lapic_mode == LapicMode::X2apic) {
-		// LAB 4 EXERCISE x2apic BEGIN
-		// Every AP wakes in xAPIC mode, whatever the boot CPU chose: it
-		// must switch its own APIC to x2APIC mode (MSR_APIC_BASE: enable
-		// bit and EXTD bit both set) before touching a register.
-		//> (void)base;
-		//> panic("lapic_init: switching to x2APIC mode is not implemented (LAB 4 exercise)");
-		if (!(base & APIC_BASE_EXTD))
-			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
-		// LAB 4 EXERCISE x2apic END
-	} else if (!(base & APIC_BASE_EN)) {
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
-	}
+	uint64_t writes[2];
+	int n = apic_base_writes(rdmsr(MSR_APIC_BASE), lapic_mode == LapicMode::X2apic, writes);
+	for (int i = 0; i < n; i++)
+		wrmsr(MSR_APIC_BASE, writes[i]);
 
 	// Enable, with spurious interrupts on their own vector.
 	lapic_write(LAPIC_SVR, SVR_ENABLE | T_LAPIC_SPURIOUS);
@@ -244,6 +240,13 @@ lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 }
 
 void
+lapic_send_nmi(uint32_t apic_id)
+{
+	if (!lapic_send_ipi(apic_id, LVT_NMI))
+		cprintf("lapic: NMI to APIC ID %u was not delivered\n", apic_id);
+}
+
+void
 lapic_send_init(uint32_t apic_id)
 {
 	if (!lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT))
@@ -258,6 +261,33 @@ lapic_send_startup(uint32_t apic_id, uint64_t addr)
 		cprintf("lapic: STARTUP IPI to APIC ID %u was not delivered\n", apic_id);
 }
 
+namespace {
+
+// What the CMOS shutdown code and the warm-reset vector held before the
+// first lapic_startaps, for lapic_restore_warm_reset.
+bool warm_reset_saved;
+uint8_t saved_shutdown_code;
+uint16_t saved_warm_reset[2];
+
+constexpr uint8_t CMOS_SHUTDOWN = 0xF;
+constexpr uint8_t SHUTDOWN_JMP467 = 0x0A;	// after reset: far jump through 40:67
+
+uint8_t
+cmos_read(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+void
+cmos_write(uint8_t reg, uint8_t v)
+{
+	outb(0x70, reg);
+	outb(0x71, v);
+}
+
+} // namespace
+
 // Starts the APs with these APIC IDs at addr (page aligned, below 1 MiB),
 // as the MultiProcessor Specification's universal algorithm says; each
 // step goes to every AP before the wait that follows it.
@@ -266,9 +296,14 @@ lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr)
 {
 	// Old CPUs start at the warm-reset vector after INIT: CMOS shutdown
 	// code 0x0A and the vector at 40:67 point at the trampoline.
-	outb(0x70, 0xF);
-	outb(0x71, 0x0A);
 	auto *wrv = static_cast<volatile uint16_t *>(KADDR(0x467));
+	if (!warm_reset_saved) {
+		saved_shutdown_code = cmos_read(CMOS_SHUTDOWN);
+		saved_warm_reset[0] = wrv[0];
+		saved_warm_reset[1] = wrv[1];
+		warm_reset_saved = true;
+	}
+	cmos_write(CMOS_SHUTDOWN, SHUTDOWN_JMP467);
 	wrv[0] = 0;
 	wrv[1] = static_cast<uint16_t>(addr >> 4);
 
@@ -283,6 +318,18 @@ lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr)
 		if (round == 0)
 			udelay(200);
 	}
+}
+
+void
+lapic_restore_warm_reset()
+{
+	if (!warm_reset_saved)
+		return;
+	auto *wrv = static_cast<volatile uint16_t *>(KADDR(0x467));
+	wrv[0] = saved_warm_reset[0];
+	wrv[1] = saved_warm_reset[1];
+	cmos_write(CMOS_SHUTDOWN, saved_shutdown_code);
+	warm_reset_saved = false;
 }
 
 void

@@ -52,12 +52,17 @@ bool lapic_can_address(uint32_t apic_id);
 // one APIC ID. Returns false if an xAPIC reports the IPI undelivered.
 bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void lapic_send_init(uint32_t apic_id);
+void lapic_send_nmi(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t addr);
 // Starts n APs at addr: INIT to each, 10 ms, STARTUP to each, 200 us,
 // STARTUP to each. IDs lapic_can_address refuses are skipped.
 void lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr);
 // JOS's lapic_startap: the same for one AP.
 void lapic_startap(uint32_t apic_id, uint64_t addr);
+// Puts back the CMOS shutdown code and the warm-reset vector that
+// lapic_startaps changed: a later warm reset on a legacy BIOS would jump to
+// the trampoline otherwise. After bring-up, once.
+void lapic_restore_warm_reset();
 
 // One-shot LAPIC timer interrupt (vector IRQ_OFFSET + IRQ_TIMER) after us
 // microseconds; needs clock_init's calibration.
@@ -66,3 +71,6 @@ void lapic_timer_oneshot(uint64_t us);
 // The APIC ID the CPU reports through CPUID (works before its APIC is set
 // up): leaf 0xB's 32-bit x2APIC ID where available, else leaf 1's 8 bits.
 uint32_t cpuid_apic_id();
+// This CPU's 32-bit APIC ID: MSR 0x802 when its APIC is in x2APIC mode,
+// else cpuid_apic_id(). (The trampoline asks the same way.)
+uint32_t this_apic_id();

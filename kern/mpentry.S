@@ -25,8 +25,9 @@ mpentry_start:
 	movw	%ax, %es
 	movw	%ax, %ss
 	lgdtl	MPBOOTPHYS(mp_gdtdesc)
-	movl	%cr0, %eax
-	orl	$CR0_PE, %eax
+	// A known CR0, not INIT's with bits added: INIT leaves CD and NW set
+	// (caches off), and OR-ing PE and PG into that would keep them so.
+	movl	$CR0_PE, %eax
 	movl	%eax, %cr0
 	ljmpl	$TRAMP_CS32, $MPBOOTPHYS(mp_start32)
 
@@ -45,8 +46,7 @@ mp_start32:
 	rdmsr
 	orl	MPBOOTPHYS(mpentry_efer), %eax	// LME, and NXE if the BSP has it
 	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP), %eax
+	movl	$(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG), %eax
 	movl	%eax, %cr0
 	ljmpl	$GD_KT, $MPBOOTPHYS(mp_start64)
 
@@ -74,22 +74,26 @@ mpentry_efer:	.long 0			// EFER bits to set
 mpentry_end:
 
 // From here on the AP runs at link addresses, on the trampoline page table.
+// It finds its own slot in cpus[] by its APIC ID and runs mp_main(slot) on
+// that slot's stack. It writes no memory but counters until it is on that
+// stack: an AP that is not expected (its ID is in no slot), or that is
+// handed a stack not its own (it arrived after the boot CPU moved on), halts.
 .text
 mp_high64:
 	// A GDT at a kernel address: the trampoline's goes away with the
 	// identity map when mp_main loads kern_pgdir.
 	LOAD_BOOT_GDT
 
-	// Serial bring-up (JOS): boot_aps put this AP's stack top in
-	// mpentry_kstack before starting it.
-	movabsq	$mpentry_kstack, %rax
-	movq	(%rax), %rsp
-	testq	%rsp, %rsp
-	jnz	2f
-
-	// Parallel bring-up: every AP runs this at once, so each finds its own
-	// stack: the index of its APIC ID in cpus[] (CPUID leaf 0xB's 32-bit
-	// ID where available, else leaf 1's 8 bits, as cpuid_apic_id()).
+	// This AP's 32-bit APIC ID, into ESI. An APIC already in x2APIC mode
+	// says it in MSR 0x802; else CPUID leaf 0xB has it. Without leaf 0xB,
+	// leaf 1 has only 8 bits, which cannot tell CPU 256 from CPU 0: if the
+	// kernel chose x2APIC mode, switch to it (EN first, then EXTD: the SDM
+	// allows no direct step from disabled to x2APIC) and ask the MSR.
+	movl	$MSR_APIC_BASE, %ecx
+	rdmsr
+	testl	$APIC_BASE_EXTD, %eax
+	jnz	3f
+	movl	%eax, %edi			// APIC base, low half
 	xorl	%eax, %eax
 	cpuid
 	cmpl	$0xB, %eax
@@ -100,32 +104,66 @@ mp_high64:
 	testl	%ebx, %ebx
 	jz	1f
 	movl	%edx, %esi
-	jmp	3f
-1:	movl	$1, %eax
+	jmp	4f
+1:	movabsq	$mpentry_x2apic, %rax
+	cmpl	$0, (%rax)
+	je	2f
+	movl	$MSR_APIC_BASE, %ecx
+	rdmsr
+	orl	$APIC_BASE_EN, %eax
+	wrmsr
+	orl	$APIC_BASE_EXTD, %eax
+	wrmsr
+3:	movl	$MSR_X2APIC_ID, %ecx
+	rdmsr
+	movl	%eax, %esi
+	jmp	4f
+2:	movl	$1, %eax
 	cpuid
 	shrl	$24, %ebx
 	movl	%ebx, %esi
-3:	movabsq	$cpus, %rdi
+
+	// The slot: cpus[1..ncpu) (cpus[0] is the boot CPU, whose APIC ID an
+	// 8-bit ID may alias), RDI its address, RDX its index.
+4:	movabsq	$cpus + CPU_SIZE, %rdi
 	movabsq	$ncpu, %rax
 	movl	(%rax), %ecx
-	xorl	%edx, %edx			// index
-4:	cmpl	%ecx, %edx
-	jae	5f
+	movl	$1, %edx
+5:	cmpl	%ecx, %edx
+	jae	8f
 	cmpl	%esi, CPU_OFF_APIC_ID(%rdi)
 	je	6f
 	addq	$CPU_SIZE, %rdi
 	incl	%edx
-	jmp	4b
-5:	cli					// not in cpus[]: nothing to run on
-	hlt
 	jmp	5b
-6:	imulq	$(KSTKSIZE + KSTKGAP), %rdx
-	movabsq	$KSTACKTOP, %rsp
-	subq	%rdx, %rsp
 
-2:	xorl	%ebp, %ebp			// ends backtraces
+	// Its stack: KSTACKTOP - index * (KSTKSIZE + KSTKGAP). In serial
+	// bring-up the boot CPU also names it in mpentry_kstack; in parallel
+	// bring-up mpentry_kstack is 0.
+6:	movq	%rdx, %rax
+	imulq	$(KSTKSIZE + KSTKGAP), %rax
+	movabsq	$KSTACKTOP, %rsp
+	subq	%rax, %rsp
+	movabsq	$mpentry_kstack, %rax
+	movq	(%rax), %rax
+	testq	%rax, %rax
+	jz	7f
+	cmpq	%rax, %rsp
+	je	7f
+	movabsq	$mpentry_wrong_stack, %rax	// the stack of another CPU
+	lock incl (%rax)
+	movabsq	$mpentry_wrong_stack_cpu, %rax
+	movl	%edx, (%rax)
+	jmp	9f
+7:	xorl	%ebp, %ebp			// ends backtraces
 	movabsq	$mp_main, %rax
-	call	*%rax
-7:	cli
+	call	*%rax				// mp_main(slot) never returns
+	jmp	9f
+
+8:	movabsq	$mpentry_stray, %rax		// an ID no slot has
+	lock incl (%rax)
+	movabsq	$mpentry_stray_id, %rax
+	movl	%esi, (%rax)
+9:	cli
 	hlt
-	jmp	7b
+	jmp	9b

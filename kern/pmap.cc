@@ -7,6 +7,7 @@
 #include <kern/clock.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
+#include <kern/ipi.h>
 #include <kern/pmap.h>
 #include <kern/spinlock.h>
 
@@ -732,7 +733,7 @@ mem_init()
 	map_direct();
 	boot_phase("kernel page table");
 
-	lcr3(PADDR(kern_pgdir));
+	load_pgdir(kern_pgdir);
 	kaddr_limit = npages * PGSIZE;
 	check_page_free_list(false);
 	boot_phase("check_page_free_list 2");
@@ -900,9 +901,11 @@ page_remove(pte_t *pgdir, uintptr_t va)
 		return;
 	if (*pte & PTE_PS)
 		panic("page_remove: %#lx is inside a 2 MiB mapping", va);
-	page_decref(pp);
+	// No CPU may still reach the page through its TLB when its last
+	// reference goes (it could be handed out again at once).
 	*pte = 0;
 	tlb_invalidate(pgdir, va);
+	page_decref(pp);
 }
 
 int
@@ -914,22 +917,38 @@ page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm)
 	if (*pte & PTE_PS)
 		return -E_INVAL;
 	// Take the new reference first: re-inserting the page already mapped
-	// here must not free it in page_remove.
+	// here (with other permissions) must not free it.
 	pp->pp_ref++;
-	if (*pte & PTE_P)
-		page_remove(pgdir, va);
+	pte_t old = *pte;
 	*pte = page2pa(pp) | (perm & ~PTE_NX) | ((perm & PTE_NX) ? nx_bit : 0) | PTE_P;
-	tlb_invalidate(pgdir, va);
+	if (old & PTE_P) {
+		// A present entry changed: drop the old translation everywhere,
+		// then the old page's reference. (A new entry needs no
+		// invalidation: TLBs never hold not-present translations.)
+		tlb_invalidate(pgdir, va);
+		page_decref(pa2page(PTE_ADDR(old)));
+	}
 	return 0;
 }
 
-// Invalidates a TLB entry, but only if the page tables being edited are
-// the ones this CPU is using.
+void
+load_pgdir(pte_t *pgdir)
+{
+	Cpu *c = thiscpu;
+	// Writing CR3 flushes the TLB: skip it when the table is already there.
+	if (c->cpu_pgdir != pgdir || rcr3() != PADDR(pgdir))
+		lcr3(PADDR(pgdir));
+	c->cpu_pgdir = pgdir;
+}
+
+// Invalidates va's translation on this CPU, if it uses pgdir, and on every
+// other CPU that has pgdir loaded (tlb_shootdown).
 void
 tlb_invalidate(pte_t *pgdir, uintptr_t va)
 {
 	if (rcr3() == PADDR(pgdir))
 		invlpg(va);
+	tlb_shootdown(pgdir, va);
 }
 
 void *

@@ -38,7 +38,13 @@ pte_t *pgdir_walk(pte_t *pgdir, uintptr_t va, int create);
 // Maps [va, va+size) to [pa, pa+size) with perm|PTE_P; perm|PTE_PS asks for
 // 2 MiB pages wherever va, pa and the remaining size allow it.
 void boot_map_region(pte_t *pgdir, uintptr_t va, size_t size, physaddr_t pa, uint64_t perm);
+// Drops va's translation through pgdir from every CPU's TLB (this one and,
+// through an IPI, every other that has pgdir loaded). Call it after
+// changing or removing a present entry, before freeing what it mapped.
 void tlb_invalidate(pte_t *pgdir, uintptr_t va);
+// Loads pgdir into CR3 on this CPU (unless it is there already) and records
+// it in thiscpu->cpu_pgdir, which TLB shootdowns consult.
+void load_pgdir(pte_t *pgdir);
 // Maps [pa, pa+size) uncached into the MMIO window; returns its address.
 void *mmio_map_region(physaddr_t pa, size_t size);
 // Makes [pa, pa+len) readable through the direct map (firmware tables that

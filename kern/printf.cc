@@ -42,10 +42,14 @@ putch(int ch, void *p)
 // Takes the console lock unless this CPU already holds it, which happens
 // only when a fault or panic interrupts output on this CPU: printing then
 // beats deadlocking on ourselves.
-ConsoleGuard::ConsoleGuard() : taken_(!console_lock.holding())
+ConsoleGuard::ConsoleGuard(Mode mode) : taken_(!console_lock.holding()), ok_(true)
 {
-	if (taken_)
+	if (!taken_)
+		return;
+	if (mode == Wait)
 		console_lock.lock();
+	else
+		taken_ = ok_ = console_lock.try_lock();
 }
 
 ConsoleGuard::~ConsoleGuard()

@@ -8,11 +8,16 @@
 // Nests: an inner cprintf on the same CPU does not take the lock again.
 class [[nodiscard]] ConsoleGuard {
 public:
-	ConsoleGuard();
+	enum Mode { Wait, TryOnly };
+	// TryOnly: for code that must never wait (an NMI handler): if another
+	// CPU holds the console, ok() is false and nothing may be printed.
+	explicit ConsoleGuard(Mode mode = Wait);
 	~ConsoleGuard();
 	ConsoleGuard(const ConsoleGuard &) = delete;
 	ConsoleGuard &operator=(const ConsoleGuard &) = delete;
+	bool ok() const { return ok_; }
 
 private:
 	bool taken_;
+	bool ok_;
 };

@@ -3,6 +3,7 @@
 
 #include <inc/assert.h>
 #include <inc/x86.h>
+#include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/env.h>
 #include <kern/exit.h>
@@ -24,11 +25,26 @@ constexpr uint64_t kIdleTickUs = 100000;
 
 } // namespace
 
+// The slice is a deadline: an environment that enters the kernel (a system
+// call, a fault it handles) and returns goes on with what is left of it,
+// so that no environment can keep its CPU by entering the kernel more
+// often than the timer would fire.
 void
 sched_arm_timeslice()
 {
-	if (lapic_ready())
-		lapic_timer_oneshot(kTimeSliceUs);
+	if (!lapic_ready())
+		return;
+	Cpu *c = thiscpu;
+	uint64_t now = rdtsc();
+	if (c->slice_end == 0)
+		c->slice_end = clock_deadline_us(kTimeSliceUs);
+	lapic_timer_oneshot(c->slice_end > now ? tsc_to_us(c->slice_end - now) : 0);
+}
+
+bool
+sched_slice_over()
+{
+	return thiscpu->slice_end == 0 || clock_passed(thiscpu->slice_end);
 }
 
 void
@@ -51,6 +67,8 @@ void
 sched_yield()
 {
 	assert(kernel_lock.holding());
+	// Whoever runs next gets a whole slice: a yield gives up the rest.
+	thiscpu->slice_end = 0;
 	// LAB 4 EXERCISE sched_yield BEGIN
 	// Round robin: search envs[] for an ENV_RUNNABLE environment, starting
 	// just after the one this CPU ran last (curenv, if any) and wrapping
@@ -92,7 +110,7 @@ sched_halt()
 	}
 
 	curenv = nullptr;
-	lcr3(PADDR(kern_pgdir));
+	load_pgdir(kern_pgdir);
 	thiscpu->cpu_status.store(CPU_HALTED, MemoryOrder::release);
 	unlock_kernel();
 

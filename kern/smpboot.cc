@@ -17,10 +17,20 @@
 
 extern "C" char mpentry_start[], mpentry_end[], mpentry_cr3[], mpentry_efer[];
 
-// Where the next AP's stack ends (serial bring-up), or 0: the AP then finds
-// its stack by its APIC ID (parallel bring-up). Read by kern/mpentry.S.
-extern "C" uint64_t mpentry_kstack;
+// Read and written by kern/mpentry.S at their link addresses.
+extern "C" {
+// Where the next AP's stack ends (serial bring-up), or 0 (parallel
+// bring-up). The trampoline checks it against the stack of the slot the
+// AP's APIC ID names, and halts the AP if they differ.
 uint64_t mpentry_kstack;
+// 1 if the kernel chose x2APIC mode: an AP without CPUID leaf 0xB switches
+// to it to read its 32-bit APIC ID.
+uint32_t mpentry_x2apic;
+// APs that halted in the trampoline: with an APIC ID no slot has (the last
+// such ID), or handed another CPU's stack (the last slot that was).
+uint32_t mpentry_stray, mpentry_stray_id;
+uint32_t mpentry_wrong_stack, mpentry_wrong_stack_cpu;
+}
 
 SmpConfig smp_config;
 
@@ -84,12 +94,24 @@ set_trampoline_param(char *copy, char *sym, T value)
 	memcpy(copy + (sym - mpentry_start), &value, sizeof(value));
 }
 
-// Waits for c to report in. It may have gone on to halt (CPU_HALTED) by
-// the time we look: any state past CPU_UNUSED counts.
+// APs that claimed too late: the boot CPU had given up on them (mp_main).
+Atomic<uint32_t> late_aps;
+// crash=apdeadline: the slot whose deadline just passed, for its AP to see.
+Atomic<Cpu *> deadline_passed_for;
+
 bool
-wait_started(Cpu *c, uint64_t deadline)
+crash_on(Crash what, const Cpu *c)
 {
-	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED)
+	return kargs.crash == what && kargs.crashcpu == c->cpu_id;
+}
+
+// Waits, until a deadline, for one of the wanted things to become true.
+template <typename F>
+bool
+wait_until(uint64_t us, F done)
+{
+	uint64_t deadline = clock_deadline_us(us);
+	while (!done())
 		if (clock_passed(deadline))
 			return false;
 		else
@@ -97,13 +119,75 @@ wait_started(Cpu *c, uint64_t deadline)
 	return true;
 }
 
-// An AP that missed its deadline might still wake up later, on a stack
-// that by then belongs to another CPU. INIT parks it for good.
-void
+// Gives up on an AP that has not claimed its slot by the deadline. The AP
+// might still wake up later, on a stack that by then belongs to nobody, and
+// take the console lock or mark itself started: so "given up on" and
+// "reported in" are one compare-and-exchange on the slot, which either the
+// AP (mp_main) or this function wins. The loser backs off. INIT then parks
+// the AP for good. Returns true if the AP won: it did report in.
+bool
 give_up_on(Cpu *c)
 {
+	if (crash_on(Crash::ApDeadline, c)) {
+		// The race, on purpose: the AP reports in now, after its deadline.
+		deadline_passed_for.store(c);
+		wait_until(1000000, [c] { return c->cpu_status.load() != CPU_UNUSED; });
+	}
+	uint32_t unused = CPU_UNUSED;
+	if (!c->cpu_status.compare_exchange(unused, CPU_GIVEN_UP)) {
+		cprintf("SMP: CPU %u (APIC ID %u) reported in after its deadline, just before it "
+			"would have been given up on\n", c->cpu_id, c->apic_id);
+		return true;
+	}
 	cprintf("SMP: CPU with APIC ID %u did not start\n", c->apic_id);
+	if (crash_on(Crash::ApLate, c)) {
+		// The other order, on purpose: the AP arrives now, and must lose.
+		uint32_t before = late_aps.load();
+		wait_until(1000000, [before] { return late_aps.load() != before; });
+	}
 	lapic_send_init(c->apic_id);
+	return false;
+}
+
+// Waits for c to claim its slot, until deadline, and then to finish
+// starting (a second bound: once it has claimed the slot it may hold
+// locks, so it is not reset). Returns whether it started.
+bool
+wait_started(Cpu *c, uint64_t deadline)
+{
+	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED)
+		if (clock_passed(deadline))
+			break;
+		else
+			cpu_relax();
+	if (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED && !give_up_on(c))
+		return false;
+	// Claimed: BOOTING until mp_main has set the CPU up; STARTED or HALTED
+	// after.
+	if (wait_until(kApTimeoutUs, [c] {
+		    return c->cpu_status.load(MemoryOrder::acquire) != CPU_BOOTING;
+	    }))
+		return true;
+	cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u but did not "
+		"finish starting within %lu ms\n", c->apic_id, c->cpu_id, kApTimeoutUs / 1000);
+	return false;
+}
+
+// What the trampoline and mp_main counted while APs came up: APs that
+// answered without a slot, with another CPU's stack, or too late.
+void
+report_strays()
+{
+	if (mpentry_stray)
+		cprintf("SMP: %u CPU(s) answered with an APIC ID the firmware did not list (the "
+			"last: %u) and were halted\n", mpentry_stray, mpentry_stray_id);
+	if (mpentry_wrong_stack)
+		cprintf("SMP: %u AP(s) were halted: mpentry_kstack did not hold the top of their own "
+			"stack (the last: CPU %u, whose stack ends at %#lx)\n", mpentry_wrong_stack,
+			mpentry_wrong_stack_cpu, kstack_top(mpentry_wrong_stack_cpu));
+	if (late_aps.load())
+		cprintf("SMP: %u AP(s) answered after being given up on, and halted\n",
+			late_aps.load());
 }
 
 // "SMP: APIC IDs 0 1 2 4 5 6": the id <-> index map, CPU 0 first.
@@ -152,18 +236,16 @@ start_aps_serially(BringupStats *stats)
 		// (mpentry_kstack: the top of c's kernel stack, see kstack_top),
 		// send INIT-SIPI-SIPI for MPENTRY_PADDR (lapic_startap), then wait
 		// for c to report in, but only until kApTimeoutUs has passed
-		// (wait_started, clock_deadline_us). If it does not answer,
-		// give_up_on(c) names it and parks it. Count the CPUs that started
+		// (wait_started with a clock_deadline_us, which names and parks an
+		// AP that does not answer in time). Count the CPUs that started
 		// (stats->started) and time each (stats->min_us, stats->max_us).
 		//> cprintf("boot_aps: starting CPU %ld is not implemented (LAB 4 exercise)\n", c - cpus);
 		//> (void)stats;
 		mpentry_kstack = kstack_top(c - cpus);
 		uint64_t t0 = rdtsc();
 		lapic_startap(c->apic_id, MPENTRY_PADDR);
-		if (!wait_started(c, clock_deadline_us(kApTimeoutUs))) {
-			give_up_on(c);
+		if (!wait_started(c, clock_deadline_us(kApTimeoutUs)))
 			continue;
-		}
 		uint64_t us = tsc_to_us(rdtsc() - t0);
 		stats->min_us = MIN(stats->min_us, us);
 		stats->max_us = MAX(stats->max_us, us);
@@ -188,8 +270,6 @@ start_aps_in_parallel(BringupStats *stats)
 			continue;
 		if (wait_started(c, deadline))
 			stats->started++;
-		else
-			give_up_on(c);
 	}
 }
 
@@ -242,7 +322,7 @@ mp_init()
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.lapic_pa = rdmsr(MSR_APIC_BASE) & ~0xFFFUL;
 		cfg.ncpu = 1;
-		cfg.apic_ids[0] = cpuid_apic_id();
+		cfg.apic_ids[0] = this_apic_id();
 		source = "none";
 	} else {
 		cprintf("SMP: CPUs from the %s (%s at %#lx)\n", source, cfg.table_name,
@@ -251,7 +331,7 @@ mp_init()
 
 	// The boot CPU is cpus[0] (it has been since kern_main's first line);
 	// the others follow in table order.
-	uint32_t bsp_id = cpuid_apic_id();
+	uint32_t bsp_id = this_apic_id();
 	if (cfg.has_bsp_id && cfg.bsp_apic_id != bsp_id)
 		cprintf("warning: the MP table marks APIC ID %u as the boot CPU, but it is %u\n",
 			cfg.bsp_apic_id, bsp_id);
@@ -292,6 +372,7 @@ boot_aps()
 	set_trampoline_param(code, mpentry_cr3, static_cast<uint32_t>(trampoline_pgdir()));
 	set_trampoline_param(code, mpentry_efer,
 			     static_cast<uint32_t>(EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE)));
+	mpentry_x2apic = lapic_mode == LapicMode::X2apic;
 
 	uint64_t t0 = rdtsc();
 	BringupStats stats;
@@ -300,7 +381,10 @@ boot_aps()
 	else if (ncpu > 1)
 		start_aps_in_parallel(&stats);
 	uint64_t total_us = tsc_to_us(rdtsc() - t0);
+	lapic_restore_warm_reset();
 
+	report_strays();
+	nmi_report_deferred();
 	cprintf("SMP: %d of %d CPUs started\n", stats.started, ncpu);
 	if (kargs.smpboot == SmpBoot::Serial && stats.started > 1)
 		cprintf("SMP: serial bring-up took %lu us (per AP %lu-%lu us); %lu us since "
@@ -312,39 +396,50 @@ boot_aps()
 			tsc_to_us(rdtsc() - boot_tsc));
 }
 
-// The first C++ code on an AP, on its own kernel stack, still on the
-// trampoline page table, with interrupts off.
+// The first C++ code on an AP, on the kernel stack of its slot c (the
+// trampoline found c by the AP's APIC ID), still on the trampoline page
+// table, with interrupts off.
 extern "C" [[noreturn]] void
-mp_main()
+mp_main(Cpu *c)
 {
 	// Faults before trap_init_percpu must still reach a handler.
 	idt_load();
-	uint32_t id = cpuid_apic_id();
-	Cpu *c = nullptr;
-	for (int i = 1; i < ncpu && c == nullptr; i++)
-		if (cpus[i].apic_id == id)
-			c = &cpus[i];
-	if (c == nullptr)
-		for (;;)
-			hlt();		// not ours to run; the trampoline checked already
+	if (crash_on(Crash::ApLate, c))
+		wait_until(10 * kApTimeoutUs, [c] { return c->cpu_status.load() != CPU_UNUSED; });
+	if (crash_on(Crash::ApDeadline, c))
+		wait_until(10 * kApTimeoutUs, [c] { return deadline_passed_for.load() == c; });
+
+	// Report in: claim the slot, unless the boot CPU has given up on us.
+	// Nothing shared is touched before this (no lock, not even c->self):
+	// a loser is about to be reset, perhaps while holding what it took.
+	uint32_t unused = CPU_UNUSED;
+	if (!c->cpu_status.compare_exchange(unused, CPU_BOOTING)) {
+		late_aps.fetch_add(1);
+		for (;;) {
+			cli();
+			hlt();
+		}
+	}
 	cpu_set_gs(c);
 	gdt_init_percpu();
-	lcr3(PADDR(kern_pgdir));
+	load_pgdir(kern_pgdir);
 	lapic_init();
 	cprintf("SMP: CPU %d starting\n", cpunum());
-	trap_init_percpu();
+	if (crash_on(Crash::ApOverflow, c))
+		crash_if_asked();
+	idt_init_percpu();
 	mmu_init_percpu();
 
 	// A requested crash happens before this CPU reports in, while the boot
 	// CPU still waits for it: the boot cannot finish (and exit) first.
-	if (kargs.crash == Crash::ApStall && kargs.crashcpu == c->cpu_id) {
+	if (crash_on(Crash::ApStall, c)) {
 		cprintf("crash: CPU %d stalls before reporting in\n", cpunum());
 		for (;;)
 			hlt();
 	}
 	crash_if_asked();
 	// Release: everything this CPU set up is visible before the boot CPU
-	// sees it started (and moves mpentry_kstack on).
+	// sees it started.
 	c->cpu_status.store(CPU_STARTED, MemoryOrder::release);
 
 	// exitat=smp: the boot ends once every CPU is up; nobody schedules.

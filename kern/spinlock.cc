@@ -74,6 +74,19 @@ Spinlock::lock()
 	backtrace_pcs(read_rbp(), pcs_, ARRAY_SIZE(pcs_));
 }
 
+bool
+Spinlock::try_lock()
+{
+	if (holding())
+		panic("CPU %d acquired lock %s it already holds", cpunum(), name_);
+	if (locked_.load(MemoryOrder::relaxed) != 0 ||
+	    locked_.exchange(1, MemoryOrder::acquire) != 0)
+		return false;
+	cpu_ = thiscpu;
+	pcs_[0] = 0;
+	return true;
+}
+
 void
 Spinlock::unlock()
 {

@@ -21,6 +21,8 @@ public:
 	Spinlock &operator=(const Spinlock &) = delete;
 
 	void lock();
+	// Takes the lock if it is free, without waiting; false otherwise.
+	bool try_lock();
 	void unlock();
 	// True if the current CPU holds the lock.
 	bool holding() const;

@@ -7,6 +7,7 @@
 #include <inc/string.h>
 #include <kern/console.h>
 #include <kern/env.h>
+#include <kern/ipi.h>
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
@@ -90,7 +91,12 @@ sys_env_set_status(envid_t envid, int status)
 	// LAB 4 EXERCISE syscalls BEGIN
 	// Only ENV_RUNNABLE and ENV_NOT_RUNNABLE are allowed (-E_INVAL otherwise).
 	// envid2env with checkperm: the caller may change itself or its children
-	// (-E_BAD_ENV otherwise). A newly runnable environment: sched_wake_one().
+	// (-E_BAD_ENV otherwise, and for one that is being destroyed, ENV_DYING).
+	// An environment on a CPU (env_cpu) is ENV_RUNNING, not ENV_RUNNABLE:
+	// marked runnable, a second CPU would pick it up while the first still
+	// runs it. So "runnable" keeps it running there, and "not runnable"
+	// takes effect when it next enters the kernel (cpu_kick hastens that).
+	// A newly runnable environment: sched_wake_one().
 	//> (void)envid, (void)status;
 	//> panic("sys_env_set_status: not implemented (LAB 4 exercise)");
 	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
@@ -99,6 +105,14 @@ sys_env_set_status(envid_t envid, int status)
 	int r = envid2env(envid, &e, true);
 	if (r < 0)
 		return r;
+	if (e->env_status == ENV_DYING)
+		return -E_BAD_ENV;
+	if (Cpu *c = env_cpu(e)) {
+		e->env_status = status == ENV_RUNNABLE ? ENV_RUNNING : ENV_NOT_RUNNABLE;
+		if (status == ENV_NOT_RUNNABLE)
+			cpu_kick(c);
+		return 0;
+	}
 	e->env_status = status;
 	if (status == ENV_RUNNABLE)
 		sched_wake_one();

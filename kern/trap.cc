@@ -9,6 +9,7 @@
 #include <kern/cmdline.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
+#include <kern/ipi.h>
 #include <kern/kdebug.h>
 #include <kern/lapic.h>
 #include <kern/monitor.h>
@@ -173,7 +174,9 @@ user_trap(Trapframe *tf)
 		}
 		break;
 	case IRQ_OFFSET + IRQ_TIMER:
-		sched_yield();	// the time slice is over
+		if (sched_slice_over())
+			sched_yield();
+		return;		// early: trap() resumes curenv for the rest of its slice
 	case T_IPI_WAKEUP:
 		return;		// aimed at a halted CPU; this one is busy anyway
 	case T_LAPIC_SPURIOUS:
@@ -234,6 +237,10 @@ gdt_init_percpu()
 	Cpu *c = thiscpu;
 	c->cpu_ts = Taskstate{};
 	c->cpu_ts.ts_iomb = sizeof(Taskstate);	// no I/O permission bitmap
+	// The stacks go in before ltr: the IDT that APs load already sends
+	// double faults and NMIs to IST stacks, and a TSS loaded without them
+	// would turn the first such fault into a triple fault.
+	trap_init_percpu();
 
 	auto tss = reinterpret_cast<uint64_t>(&c->cpu_ts);
 	c->gdt[0] = 0;
@@ -257,8 +264,6 @@ trap_init_percpu()
 {
 	Cpu *c = thiscpu;
 	int id = static_cast<int>(c->cpu_id);
-	// The CPU reads these fields when an interrupt arrives, so they can be
-	// set after ltr.
 	// LAB 4 EXERCISE trap_init_percpu BEGIN
 	// Point this CPU's TSS at its own stacks: rsp0 (the stack a trap from
 	// user mode switches to) at the top of CPU id's kernel stack, and the
@@ -274,9 +279,14 @@ trap_init_percpu()
 	c->cpu_ts.ts_ist[IST_DF - 1] = ist_top(id, IST_DF);
 	c->cpu_ts.ts_ist[IST_NMI - 1] = ist_top(id, IST_NMI);
 	// LAB 4 EXERCISE trap_init_percpu END
+}
 
-	// Now that this CPU has IST stacks, NMI and #DF may use them. The IDT is
-	// shared; writing the same IST numbers again from another CPU is benign.
+void
+idt_init_percpu()
+{
+	// Now that this CPU's IST stacks are mapped, NMI and #DF may use them.
+	// The IDT is shared; writing the same IST numbers again from another
+	// CPU is benign.
 	idt[T_DBLFLT].ist = IST_DF;
 	idt[T_NMI].ist = IST_NMI;
 	lidt(&idt_pd);
@@ -316,6 +326,48 @@ print_trapframe(const Trapframe *tf)
 	cprintf("  ss   0x----%04lx\n", tf->tf_ss & 0xFFFF);
 }
 
+namespace {
+
+// An NMI may arrive while another CPU holds the console lock, and must not
+// wait for it: the lock's nap enables interrupts, and the first interrupt
+// to return (IRET) would unblock NMIs, letting a second one overwrite this
+// one's frame on the NMI stack. So it prints only if the console is free,
+// and otherwise leaves a note for this CPU's next trap.
+void
+nmi(const Trapframe *tf)
+{
+	Cpu *c = thiscpu;
+	ConsoleGuard guard(ConsoleGuard::TryOnly);
+	if (guard.ok()) {
+		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
+		return;
+	}
+	if (c->nmi_unreported < kNmiBacklog)
+		c->nmi_rips[c->nmi_unreported] = tf->tf_rip;
+	c->nmi_unreported++;
+}
+
+} // namespace
+
+void
+nmi_report_deferred()
+{
+	Cpu *c = thiscpu;
+	if (c->nmi_unreported == 0)
+		return;
+	// Only this CPU's NMIs change the count, and while this CPU holds the
+	// console they print instead: read it under the guard.
+	ConsoleGuard guard;
+	uint32_t n = c->nmi_unreported;
+	for (uint32_t i = 0; i < n && i < kNmiBacklog; i++)
+		cprintf("NMI on CPU %d (rip %#lx, reported late: the console was busy); "
+			"continuing\n", cpunum(), c->nmi_rips[i]);
+	if (n > kNmiBacklog)
+		cprintf("NMI on CPU %d: %u more while the console was busy\n", cpunum(),
+			n - kNmiBacklog);
+	c->nmi_unreported = 0;
+}
+
 extern "C" void
 trap(Trapframe *tf)
 {
@@ -324,7 +376,14 @@ trap(Trapframe *tf)
 	if (tf->tf_trapno == T_NMI) {
 		// On the NMI IST stack. Nothing here sends NMIs: one comes from
 		// outside (QEMU's "nmi" monitor command, a watchdog).
-		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
+		nmi(tf);
+		return;
+	}
+	// Another CPU's request (TLB shootdown, eviction) is answered without
+	// any lock: the requester holds the big kernel lock while it waits.
+	if (tf->tf_trapno == T_IPI_CALL) {
+		lapic_eoi();
+		ipi_call_handle(tf);
 		return;
 	}
 	// Acknowledge a local APIC interrupt at once. Until the EOI, every
@@ -341,6 +400,7 @@ trap(Trapframe *tf)
 			hlt();
 		}
 	assert(!(read_rflags() & FL_IF));
+	nmi_report_deferred();
 
 	// A CPU halted in sched_halt gave the big kernel lock away: take it
 	// back before looking for work. (Only HALTED changes here: an AP
@@ -365,7 +425,10 @@ trap(Trapframe *tf)
 	// anything with kernel state.
 	lock_kernel();
 	// LAB 4 EXERCISE kernel_lock END
-	assert(curenv != nullptr);
+	// While this CPU waited for the lock, another may have destroyed the
+	// environment and evicted it from here (kern/ipi.cc).
+	if (curenv == nullptr)
+		sched_yield();
 	if (curenv->env_status == ENV_DYING) {
 		env_free(curenv);
 		curenv = nullptr;

@@ -25,7 +25,7 @@ duppage(envid_t dstenv, void *addr)
 } // namespace
 
 envid_t
-dumbfork()
+dumbfork_stopped()
 {
 	// The child resumes here with RAX 0: sys_exofork is inlined, so no
 	// return address on the (not yet copied) stack is needed.
@@ -42,9 +42,17 @@ dumbfork()
 		duppage(envid, reinterpret_cast<void *>(addr));
 	uintptr_t here = reinterpret_cast<uintptr_t>(&envid);
 	duppage(envid, reinterpret_cast<void *>(ROUNDDOWN(here, PGSIZE)));
+	return envid;
+}
 
-	int r = sys_env_set_status(envid, ENV_RUNNABLE);
-	if (r < 0)
-		panic("sys_env_set_status: %s", error_string(r));
+envid_t
+dumbfork()
+{
+	envid_t envid = dumbfork_stopped();
+	if (envid > 0) {
+		int r = sys_env_set_status(envid, ENV_RUNNABLE);
+		if (r < 0)
+			panic("sys_env_set_status: %s", error_string(r));
+	}
 	return envid;
 }
