@@ -116,17 +116,22 @@ class GradeReport:
         by_part = {}
         for nodeid, r in sorted(self.results.items()):
             by_part.setdefault(r["part"], []).append((nodeid, r))
-        for part, entries in by_part.items():
-            tr.write_line("%s:" % part)
-            for nodeid, r in entries:
+        # JOS's parts first, in order, then the others by name.
+        for part in sorted(by_part, key=lambda p: (not p.startswith("Part "), p)):
+            lines, part_got, part_total = [], 0, 0
+            for nodeid, r in by_part[part]:
                 name = nodeid.split("::", 1)[-1]
                 if r["outcome"] == "skipped":
-                    tr.write_line("  %s: SKIP (%s)" % (name, r["reason"]))
+                    lines.append("  %s: SKIP (%s)" % (name, r["reason"]))
                     continue
-                total += r["points"]
+                part_total += r["points"]
                 ok = r["outcome"] == "passed"
-                got += r["points"] if ok else 0
-                tr.write_line("  %s: %s (%.1fs)" % (name, "OK" if ok else "FAIL", r["duration"]))
+                part_got += r["points"] if ok else 0
+                lines.append("  %s: %s (%.1fs)" % (name, "OK" if ok else "FAIL", r["duration"]))
+            tr.write_line("%s (%d/%d):" % (part, part_got, part_total))
+            for line in lines:
+                tr.write_line(line)
+            got, total = got + part_got, total + part_total
         tr.write_line("Score: %d/%d" % (got, total))
         tr.write_line("Grading took %.1fs" % (time.monotonic() - self.config._grade_start))
         self.write_files(got, total)

@@ -10,6 +10,7 @@ arguments, or the run timed out.
 """
 
 import bisect
+import contextlib
 import fcntl
 import os
 import re
@@ -65,6 +66,14 @@ class Boot:
     # data to the console, or "monitor" runs data as a QEMU monitor command
     # (through a socket, so the guest's console output stays whole).
     steps: list = field(default_factory=list)
+    # JOS's stop_on_line: regexes (str); the first complete serial line
+    # that matches one ends the run (QEMU is told to quit through its
+    # monitor). QemuRun.stopped_on is that line.
+    stop_on: list = field(default_factory=list)
+    # Run with no other grader's QEMU running on this machine, in this tree
+    # or another (they wait): for tests of how work spreads over CPUs or of
+    # how soon something happens, which a busy host skews.
+    exclusive: bool = False
 
     def make_vars(self):
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
@@ -76,7 +85,7 @@ class QemuRun:
     """What one boot printed and how it ended."""
 
     def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd, cpu_states=(),
-                 monitor_out=()):
+                 monitor_out=(), stopped_on=None):
         self.name = name
         self.boot = boot
         self.status = status
@@ -87,6 +96,7 @@ class QemuRun:
         self.cmd = cmd
         self.cpu_states = list(cpu_states)   # where each CPU was, if it timed out
         self.monitor_out = list(monitor_out)  # what each "monitor" step's command printed
+        self.stopped_on = stopped_on          # the line that matched Boot.stop_on
         self.lines = log.splitlines()
         # What the test looked for: line index -> GOOD/BAD, and MISSING patterns.
         self.marks = {}
@@ -103,6 +113,8 @@ class QemuRun:
         if self.status == EXIT_FAIL:
             panic = self.first(r"kernel panic on CPU .*")
             return "kernel panicked: %s" % (panic or "(no panic line; exit status 'fail')")
+        if self.stopped_on is not None:
+            return "stopped on the line %r" % self.stopped_on
         if self.status in TIMEOUT_STATUSES:
             return "timed out after %.0fs" % self.boot.timeout
         if "Triple fault" in self.qemu_log:
@@ -223,6 +235,41 @@ def qemu_command(boot):
     return shlex.split(line)
 
 
+def _lock_dir():
+    """Where the machine-wide run locks live: one place for every tree on
+    the machine (a batch grades several at once), else this tree's."""
+    d = os.path.join(tempfile.gettempdir(), "smpjos-locks")
+    try:
+        os.makedirs(d, mode=0o1777, exist_ok=True)
+        if os.access(d, os.W_OK):
+            return d
+    except OSError:
+        pass
+    os.makedirs(LOGDIR, exist_ok=True)
+    return LOGDIR
+
+
+@contextlib.contextmanager
+def _machine_share(exclusive):
+    """Holds the machine's QEMU slot while a run lasts: shared by ordinary
+    runs, whole for an exclusive one. An exclusive run first closes the
+    gate, so that runs starting later wait for it instead of keeping it
+    out for good."""
+    d = _lock_dir()
+    with open(os.path.join(d, "gate.lock"), "a") as gate, \
+            open(os.path.join(d, "run.lock"), "a") as running:
+        fcntl.flock(gate, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        fcntl.flock(running, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if not exclusive:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(running, fcntl.LOCK_UN)
+            if exclusive:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+
+
 def run(name, config=None, **kw):
     """Boots the kernel as described and returns a QemuRun.
 
@@ -246,7 +293,9 @@ def run(name, config=None, **kw):
 
     start = time.monotonic()
     try:
-        status, out, err, cpu_states, monitor_out = _run_qemu(full, boot, monitor)
+        with _machine_share(boot.exclusive):
+            start = time.monotonic()
+            status, out, err, cpu_states, monitor_out, stopped_on = _run_qemu(full, boot, monitor)
     finally:
         shutil.rmtree(mondir, ignore_errors=True)
     elapsed = time.monotonic() - start
@@ -260,7 +309,7 @@ def run(name, config=None, **kw):
     except FileNotFoundError:
         qlog = ""
     return QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
-                   elapsed, shlex.join(cmd), cpu_states, monitor_out)
+                   elapsed, shlex.join(cmd), cpu_states, monitor_out, stopped_on)
 
 
 def _run_qemu(full, boot, monitor):
@@ -268,19 +317,35 @@ def _run_qemu(full, boot, monitor):
     once boot.prompt appears, as a person would: input sent earlier is lost
     when the kernel resets the UART (after that, QEMU reads stdin only as
     the UART's FIFO drains, so all of it can be written at once). Returns
-    (status, stdout, stderr, cpu_states, monitor_out); on a timeout, status
-    is 124 and cpu_states says where each CPU was; monitor_out holds what each
-    monitor step printed."""
+    (status, stdout, stderr, cpu_states, monitor_out, stopped_on); on a
+    timeout, status is 124 and cpu_states says where each CPU was;
+    monitor_out holds what each monitor step printed; stopped_on is the line
+    that matched boot.stop_on, if one did."""
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
+    stop_rx = [re.compile(p.encode()) for p in boot.stop_on]
+    stopped = []
 
     def read_stdout():
+        checked = 0     # out[:checked] holds only lines already looked at
         while True:
             chunk = proc.stdout.read1(4096)
             if not chunk:
                 break
             out.extend(chunk)
+            if not stop_rx or stopped:
+                continue
+            end = out.rfind(b"\n")
+            for line in bytes(out[checked:end + 1]).splitlines():
+                if any(rx.search(line) for rx in stop_rx):
+                    stopped.append(line.decode("utf-8", "replace").rstrip("\r"))
+                    try:
+                        _monitor_command(monitor, "quit")
+                    except OSError:
+                        os.killpg(proc.pid, 9)
+                    break
+            checked = max(checked, end + 1)
 
     def read_stderr():
         err.extend(proc.stderr.read())
@@ -329,7 +394,7 @@ def _run_qemu(full, boot, monitor):
     for t in threads:
         t.join()
     proc.stdin.close()
-    return status, bytes(out), bytes(err), cpu_states, monitor_out
+    return status, bytes(out), bytes(err), cpu_states, monitor_out, (stopped or [None])[0]
 
 
 def _kernel_symbols():

@@ -42,3 +42,30 @@ def mark(exercises):
 def param(value, exercises, id=None):
     """A pytest.param carrying its own exercise marks."""
     return pytest.param(value, marks=mark(exercises), id=id)
+
+
+# Part B: a user-level page-fault handler (set_pgfault_handler, the kernel's
+# upcall, _pgfault_upcall's return), then copy-on-write fork on top of it.
+PGFAULT = ["pgfault_upcall", "page_fault_handler", "pfentry", "set_pgfault_handler"]
+
+
+def pgfault(cpus=1, **kw):
+    """Environments with a page-fault handler installed and used."""
+    return envs(cpus, syscalls=True, **kw) + PGFAULT
+
+
+def cow(cpus=1, **kw):
+    """Environments that fork() (copy-on-write)."""
+    return pgfault(cpus, **kw) + ["fork"]
+
+
+def ipc(cpus=1, forks=True, **kw):
+    """Environments that talk through ipc_send/ipc_recv (after fork(), or
+    dumbfork with forks=False)."""
+    return (cow(cpus, **kw) if forks else envs(cpus, syscalls=True, **kw)) + ["ipc"]
+
+
+def preempts(exercises):
+    """The same, where an environment runs through its time slice in user
+    mode, so that the timer must preempt it (the timer exercise)."""
+    return exercises + ["timer"]

@@ -44,6 +44,16 @@ struct Env {
 	EnvType env_type;	// indicates special system environments
 	uint32_t env_status;	// status of the environment
 	uint32_t env_runs;	// number of times environment has run
-	int32_t env_cpunum;	// the CPU that the env is running on
+	int32_t env_cpunum;	// the CPU that the env is running on (-1: none now)
 	pte_t *env_pgdir;	// kernel virtual address of the PML4
+
+	// Exception handling
+	uint64_t env_pgfault_upcall;	// page fault upcall entry point (0: none)
+
+	// Lab 4 IPC
+	bool env_ipc_recving;		// env is blocked receiving
+	uint64_t env_ipc_dstva;		// va at which to map received page (>= UTOP: none)
+	uint32_t env_ipc_value;		// data value sent to us
+	envid_t env_ipc_from;		// envid of the sender
+	uint64_t env_ipc_perm;		// perm of page mapping received (0: none)
 };

@@ -8,6 +8,7 @@ enum {
 	E_NO_MEM,		// Request failed due to memory shortage
 	E_NO_FREE_ENV,		// Attempt to create a new environment beyond the maximum allowed
 	E_FAULT,		// Memory fault
+	E_IPC_NOT_RECV,		// Attempt to send to env that is not recving
 	MAXERROR
 };
 

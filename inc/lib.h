@@ -17,6 +17,15 @@
 // below 2 GiB), and these live near the top of user space.
 #define envs ((const volatile Env *) UENVS)
 #define pages ((const volatile PageInfo *) UPAGES)
+// This environment's page table, read-only, one window per level (see
+// inc/memlayout.h): uvpt[va >> 12] is va's PTE, uvpd[va >> 21] its PDE,
+// uvpdp[va >> 30] its PDPTE, uvpml4[va >> 39] its PML4E. An entry may be
+// read only if the entries above it are present: reading a PTE whose page
+// table does not exist faults.
+#define uvpt ((const volatile pte_t *) UVPT)
+#define uvpd ((const volatile pte_t *) UVPD)
+#define uvpdp ((const volatile pte_t *) UVPDP)
+#define uvpml4 ((const volatile pte_t *) UVPML4)
 
 extern const char *binaryname;
 extern const volatile Env *thisenv;
@@ -37,6 +46,9 @@ int sys_env_set_status(envid_t envid, int status);
 int sys_page_alloc(envid_t envid, void *va, uint64_t perm);
 int sys_page_map(envid_t srcenv, void *srcva, envid_t dstenv, void *dstva, uint64_t perm);
 int sys_page_unmap(envid_t envid, void *va);
+int sys_env_set_pgfault_upcall(envid_t envid, void (*upcall)());
+int sys_ipc_try_send(envid_t envid, uint32_t value, void *srcva, uint64_t perm);
+int sys_ipc_recv(void *dstva);
 
 // Must be inlined: the child starts right after the int instruction with
 // the parent's registers but not yet its memory, so it must not depend on
@@ -50,10 +62,31 @@ sys_exofork()
 	return ret;
 }
 
-// lib/fork.cc: a child that is a copy of the caller's memory (JOS's
+// lib/dumbfork.cc: a child that is a copy of the caller's memory (JOS's
 // dumbfork: every page copied, nothing shared). Returns the child's id to
 // the parent and 0 to the child.
 envid_t dumbfork();
 // The same, but the child stays ENV_NOT_RUNNABLE until the parent makes it
 // runnable (to give it something first, a shared page say).
 envid_t dumbfork_stopped();
+
+// lib/pgfault.cc: handler runs on the user exception stack for every page
+// fault of this environment; returning resumes the faulting instruction.
+void set_pgfault_handler(void (*handler)(UTrapframe *utf));
+// lib/pfentry.S: where the kernel enters the environment on a page fault.
+extern "C" void _pgfault_upcall();
+
+// lib/fork.cc: a child sharing the caller's pages copy-on-write. Returns the
+// child's id to the parent and 0 to the child.
+envid_t fork();
+// Sharing memory too (a challenge: not implemented).
+envid_t sfork();
+
+// lib/ipc.cc
+// Waits for a message: returns its value, stores the sender (and the
+// permissions of the page received at pg, if pg is not null) in the
+// pointers that are not null. On an error, returns it and stores 0.
+int32_t ipc_recv(envid_t *from_env_store, void *pg, uint64_t *perm_store);
+// Sends val (and the page at pg with perm, if pg is not null) to to_env,
+// waiting until it receives. Panics on any other error.
+void ipc_send(envid_t to_env, uint32_t val, void *pg, uint64_t perm);

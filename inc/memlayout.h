@@ -87,6 +87,13 @@
 // environment. Everything an environment owns lies below UTOP.
 #define ULIM		0x0000800000000000UL
 #define UVPT		0x00007F8000000000UL	// PML4 slot 255 maps the PML4 itself
+// Through that slot each level of an environment's page table appears at a
+// fixed place (read-only): the entry for va at level n is element
+// va >> (12 + 9 * (n - 1)) of that level's window (PTEs at UVPT, then PDEs,
+// PDPTEs, PML4Es). Each step through the slot takes one level off.
+#define UVPD		(UVPT + (PML4X(UVPT) << PDPXSHIFT))
+#define UVPDP		(UVPD + (PML4X(UVPT) << PDXSHIFT))
+#define UVPML4		(UVPDP + (PML4X(UVPT) << PTXSHIFT))
 #define UPAGES		0x00007F4000000000UL
 #define UENVS		0x00007F0000000000UL
 #define UTOP		UENVS
@@ -125,6 +132,7 @@ constexpr uint64_t ist_top(int cpu, int k)
 }
 
 static_assert(MMIOBASE > DIRECTMAP + DIRECTMAPSIZE);
+static_assert(UVPD == 0x00007FBFC0000000UL && UVPML4 == 0x00007FBFDFEFF000UL);
 static_assert(UENVS > UTEXT);
 static_assert(PML4X(UPAGES) == PML4X(UENVS) && PML4X(UENVS) != PML4X(UTOP - 1));
 #endif

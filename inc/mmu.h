@@ -38,6 +38,10 @@
 #define PTE_AVAIL	0xE00		// Available for software use
 #define PTE_NX		(1UL << 63)	// No-Execute (needs EFER.NXE)
 
+// Copy-on-write: a page fork shares read-only and copies on the first write
+// (lib/fork.cc). One of the bits the MMU leaves to software.
+#define PTE_COW		0x800
+
 // Flags the system-call layer lets user code set (JOS's PTE_SYSCALL).
 #define PTE_SYSCALL	(PTE_AVAIL | PTE_P | PTE_W | PTE_U)
 

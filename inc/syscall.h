@@ -13,5 +13,8 @@ enum {
 	SYS_exofork,
 	SYS_env_set_status,
 	SYS_yield,
+	SYS_env_set_pgfault_upcall,
+	SYS_ipc_try_send,
+	SYS_ipc_recv,
 	NSYSCALLS
 };

@@ -47,6 +47,15 @@
 #define TF_SS		168
 #define TF_SIZE		176
 
+// UTrapframe layout, for lib/pfentry.S.
+#define UTF_FAULT_VA	0
+#define UTF_ERR		8
+#define UTF_REGS	16
+#define UTF_RIP		136
+#define UTF_RFLAGS	144
+#define UTF_RSP		152
+#define UTF_SIZE	160
+
 #ifndef __ASSEMBLER__
 #include <cstddef>
 #include <inc/types.h>
@@ -91,4 +100,25 @@ static_assert(offsetof(Trapframe, tf_rsp) == TF_RSP);
 static_assert(offsetof(Trapframe, tf_ss) == TF_SS);
 static_assert(sizeof(Trapframe) == TF_SIZE);
 static_assert(TF_SIZE % 16 == 0, "the entry code relies on a 16-byte aligned frame");
+
+// What the kernel pushes on the user exception stack before it enters the
+// environment's page-fault upcall: the fault, and the registers to resume
+// with (the same PushRegs layout as the Trapframe's).
+struct UTrapframe {
+	uint64_t utf_fault_va;	// va for T_PGFLT, 0 otherwise
+	uint64_t utf_err;
+	PushRegs utf_regs;
+	uint64_t utf_rip;
+	uint64_t utf_rflags;
+	uint64_t utf_rsp;
+};
+
+static_assert(offsetof(UTrapframe, utf_fault_va) == UTF_FAULT_VA);
+static_assert(offsetof(UTrapframe, utf_err) == UTF_ERR);
+static_assert(offsetof(UTrapframe, utf_regs) == UTF_REGS);
+static_assert(offsetof(UTrapframe, utf_rip) == UTF_RIP);
+static_assert(offsetof(UTrapframe, utf_rflags) == UTF_RFLAGS);
+static_assert(offsetof(UTrapframe, utf_rsp) == UTF_RSP);
+static_assert(sizeof(UTrapframe) == UTF_SIZE);
+static_assert(UTF_SIZE % 16 == 0, "the upcall starts on a 16-byte aligned stack");
 #endif

@@ -51,6 +51,9 @@ static inline void hlt() { asm volatile("hlt" : : : "memory"); }
 // between the two: the CPU wakes on the first interrupt that arrives.
 static inline void sti_hlt() { asm volatile("sti; hlt" : : : "memory"); }
 static inline void cpu_relax() { asm volatile("pause" : : : "memory"); }
+// Lets pending interrupts in for one instruction (sti takes effect after
+// the nop), then disables them again.
+static inline void interrupt_window() { asm volatile("sti; nop; cli" : : : "memory"); }
 static inline void mfence() { asm volatile("mfence" : : : "memory"); }
 static inline void lfence() { asm volatile("lfence" : : : "memory"); }
 static inline void swapgs() { asm volatile("swapgs" : : : "memory"); }

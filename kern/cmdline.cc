@@ -93,6 +93,8 @@ constexpr ArgSpec kArgs[] = {
 	{"tabledump", "on|off", "off", [](KernelArgs *a, int i) { a->tabledump = i == 0; },
 	 nullptr},
 	{"monitor", "on|off", "on", [](KernelArgs *a, int i) { a->monitor = i == 0; }, nullptr},
+	{"schedtrace", "on|off", "off", [](KernelArgs *a, int i) { a->schedtrace = i == 0; },
+	 nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock|lockstall|aplate|"
 	 "apdeadline|apoverflow|nmilock", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},

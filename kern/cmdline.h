@@ -33,6 +33,7 @@ struct KernelArgs {
 	bool acpi = true;		// acpi=off: find CPUs through MP tables only
 	bool timing = false;		// timing=on: print when each boot phase ends
 	bool tabledump = false;		// tabledump=on: print the firmware tables read
+	bool schedtrace = false;	// schedtrace=on: print which CPU runs which env
 	ExitAt exitat = ExitAt::Never;
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;

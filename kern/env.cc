@@ -5,6 +5,7 @@
 #include <inc/error.h>
 #include <inc/string.h>
 #include <inc/x86.h>
+#include <kern/cmdline.h>
 #include <kern/elf.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
@@ -174,7 +175,12 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	e->env_tf.tf_ss = GD_UD | 3;
 	e->env_tf.tf_rsp = USTACKTOP;
 	e->env_tf.tf_cs = GD_UT | 3;
-	e->env_tf.tf_rflags = FL_IF;	// the timer can preempt it
+	// User code runs with interrupts enabled, so that the timer can take
+	// the CPU back from an environment that never enters the kernel; the
+	// kernel runs with them disabled (every IDT gate is an interrupt gate).
+	e->env_tf.tf_rflags = FL_IF;
+	e->env_pgfault_upcall = 0;
+	e->env_ipc_recving = false;
 
 	env_free_list = e->env_link;
 	*newenv_store = e;
@@ -291,10 +297,18 @@ envid2env(envid_t envid, Env **env_store, bool checkperm)
 void
 env_run(Env *e)
 {
-	if (curenv && curenv != e && curenv->env_status == ENV_RUNNING) {
-		curenv->env_status = ENV_RUNNABLE;
-		sched_wake_one();	// another CPU may take it
+	if (!(e->env_tf.tf_rflags & FL_IF))
+		panic("env_run: environment %08x would run with interrupts disabled: the timer "
+		      "could never preempt it (FL_IF; LAB 4 exercise timer)", e->env_id);
+	if (curenv && curenv != e) {
+		if (curenv->env_status == ENV_RUNNING) {
+			curenv->env_status = ENV_RUNNABLE;
+			sched_wake_one();	// another CPU may take it
+		}
+		curenv->env_cpunum = -1;
 	}
+	if (kargs.schedtrace && curenv != e)
+		cprintf("sched: CPU %d runs %08x\n", cpunum(), e->env_id);
 	curenv = e;
 	e->env_status = ENV_RUNNING;
 	e->env_runs++;

@@ -1145,6 +1145,17 @@ user_mem_assert(Env *env, const void *va, size_t len, uint64_t perm)
 	}
 }
 
+void
+copy_to_user(void *dst, const void *src, size_t len)
+{
+	uint64_t flags = read_rflags();
+	if (smap_enabled)
+		write_rflags(flags | FL_AC);
+	memcpy(dst, src, len);
+	if (smap_enabled)
+		write_rflags(flags);
+}
+
 // SMAP allows the access while RFLAGS.AC is set. Set through popfq rather
 // than stac/clac: KVM's instruction emulator, which runs this kernel on
 // hosts without hardware virtualization (PVM), has no stac.

@@ -71,6 +71,9 @@ extern uintptr_t user_mem_check_addr;
 // Copies len bytes of user memory that user_mem_check approved (allowed
 // by SMAP for the copy only).
 void copy_from_user(void *dst, const void *src, size_t len);
+// The other way: len bytes to user memory that user_mem_check approved
+// (writable), through the page table that is loaded now.
+void copy_to_user(void *dst, const void *src, size_t len);
 
 static inline physaddr_t
 page2pa(PageInfo *pp)

@@ -47,12 +47,17 @@ sched_slice_over()
 	return thiscpu->slice_end == 0 || clock_passed(thiscpu->slice_end);
 }
 
+// Wakes the first halted CPU after the one woken last, so that over time
+// every idle CPU gets work, not just the lowest-numbered one.
 void
 sched_wake_one()
 {
-	for (int i = 0; i < ncpu; i++) {
+	static int last_woken;
+	for (int n = 1; n <= ncpu; n++) {
+		int i = (last_woken + n) % ncpu;
 		Cpu *c = &cpus[i];
 		if (c != thiscpu && c->cpu_status.load(MemoryOrder::acquire) == CPU_HALTED) {
+			last_woken = i;
 			lapic_send_ipi(c->apic_id, T_IPI_WAKEUP);
 			return;
 		}
@@ -109,6 +114,8 @@ sched_halt()
 			monitor(nullptr);
 	}
 
+	if (curenv)
+		curenv->env_cpunum = -1;
 	curenv = nullptr;
 	load_pgdir(kern_pgdir);
 	thiscpu->cpu_status.store(CPU_HALTED, MemoryOrder::release);

@@ -1,5 +1,6 @@
 // Spinlocks: an atomic exchange with acquire ordering to take, a store with
-// release ordering to give back, `pause` while spinning.
+// release ordering to give back, `pause` while spinning, and the next turn
+// for a CPU that has waited too long.
 
 #include <inc/assert.h>
 #include <inc/string.h>
@@ -35,6 +36,11 @@ nap()
 	cli();
 }
 
+// A waiter that has waited this long gets the next turn. Long enough that
+// the lock rarely changes hands this way: a turn handed to a virtual CPU
+// the host is not running stays unused until the host runs it.
+constexpr uint64_t kStarveUs = 5000;
+
 // A wait this long is reported, once: a lock that is never released shows
 // up as a message naming its holder and where it was taken, not as a
 // silent hang. The wait goes on (a holder may be slow, not stuck).
@@ -51,26 +57,54 @@ Spinlock::lock()
 		panic("CPU %d acquired lock %s it already holds", cpunum(), name_);
 
 	// Acquire ordering: nothing in the critical section may be read before
-	// the lock is ours. Spin on a plain load so waiting CPUs do not keep
+	// the lock is ours. Spin on plain loads so waiting CPUs do not keep
 	// stealing the cache line from the holder; after a while, nap.
+	//
+	// Whoever sees the lock free first takes it: fast, but a CPU that
+	// re-enters at once (a yield loop) can keep out one that naps for as
+	// long as it likes. So a CPU that has waited kStarveUs claims the next
+	// turn (starving_): nobody else may take the lock then, and unlock
+	// hands it over directly. The claimant spins instead of napping, with
+	// an interrupt window now and then (the holder may be waiting for it
+	// to answer an IPI).
+	Cpu *me = thiscpu;
 	int spins = 0;
-	uint64_t report_at = 0;		// set when the napping starts
-	while (locked_.exchange(1, MemoryOrder::acquire) != 0)
-		while (locked_.load(MemoryOrder::relaxed) != 0) {
-			if (++spins < kSpinsBeforeNap) {
-				cpu_relax();
-				continue;
-			}
-			if (report_at == 0) {
-				report_at = clock_deadline_us(kStallReportUs);
-			} else if (report_at != ~0UL && clock_passed(report_at)) {
-				report_stall();
-				report_at = ~0UL;
-			}
+	uint64_t report_at = 0, starve_at = 0;
+	for (;;) {
+		if (handoff_.load(MemoryOrder::acquire) == me) {
+			handoff_.store(nullptr, MemoryOrder::relaxed);
+			break;		// handed over, still locked
+		}
+		Cpu *starving = starving_.load(MemoryOrder::relaxed);
+		if ((starving == nullptr || starving == me) && locked_.load(MemoryOrder::relaxed) == 0 &&
+		    locked_.exchange(1, MemoryOrder::acquire) == 0) {
+			if (starving == me)
+				starving_.store(nullptr, MemoryOrder::relaxed);
+			break;
+		}
+		if (++spins < kSpinsBeforeNap) {
+			cpu_relax();
+			continue;
+		}
+		if (report_at == 0) {
+			report_at = clock_deadline_us(kStallReportUs);
+			starve_at = clock_deadline_us(kStarveUs);
+		} else if (report_at != ~0UL && clock_passed(report_at)) {
+			report_stall();
+			report_at = ~0UL;
+		}
+		if (starving == nullptr && clock_passed(starve_at))
+			starving_.compare_exchange(starving, me, MemoryOrder::acq_rel);
+		if (starving_.load(MemoryOrder::relaxed) == me) {
+			if (spins % kSpinsBeforeNap == 0 && lapic_ready())
+				interrupt_window();
+			cpu_relax();
+		} else {
 			nap();
 		}
+	}
 
-	cpu_ = thiscpu;
+	cpu_ = me;
 	backtrace_pcs(read_rbp(), pcs_, ARRAY_SIZE(pcs_));
 }
 
@@ -79,7 +113,8 @@ Spinlock::try_lock()
 {
 	if (holding())
 		panic("CPU %d acquired lock %s it already holds", cpunum(), name_);
-	if (locked_.load(MemoryOrder::relaxed) != 0 ||
+	if (starving_.load(MemoryOrder::relaxed) != nullptr ||
+	    locked_.load(MemoryOrder::relaxed) != 0 ||
 	    locked_.exchange(1, MemoryOrder::acquire) != 0)
 		return false;
 	cpu_ = thiscpu;
@@ -100,7 +135,13 @@ Spinlock::unlock()
 	pcs_[0] = 0;
 	cpu_ = nullptr;
 	// Release ordering: every write of the critical section is visible
-	// before another CPU can see the lock free.
+	// before another CPU can see the lock free, or sees it handed over.
+	Cpu *next = starving_.load(MemoryOrder::acquire);
+	if (next != nullptr && next != thiscpu) {
+		starving_.store(nullptr, MemoryOrder::relaxed);
+		handoff_.store(next, MemoryOrder::release);	// locked_ stays 1
+		return;
+	}
 	locked_.store(0, MemoryOrder::release);
 }
 

@@ -32,6 +32,8 @@ private:
 	void report_stall();
 
 	Atomic<uint32_t> locked_{0};
+	Atomic<Cpu *> starving_{nullptr};	// a waiter owed the next turn
+	Atomic<Cpu *> handoff_{nullptr};	// unlock passed the lock to this CPU
 	const char *name_;
 	bool report_stalls_;
 	Cpu *cpu_ = nullptr;		// the holder, for the checks and the stall report

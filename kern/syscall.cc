@@ -207,6 +207,93 @@ sys_page_unmap(envid_t envid, uint64_t va)
 	// LAB 4 EXERCISE syscalls END
 }
 
+int
+sys_env_set_pgfault_upcall(envid_t envid, uint64_t func)
+{
+	// LAB 4 EXERCISE pgfault_upcall BEGIN
+	// Record func as envid's page-fault upcall (env_pgfault_upcall), which
+	// page_fault_handler enters on the user exception stack. envid2env
+	// with checkperm (-E_BAD_ENV otherwise). func need not be valid now:
+	// page_fault_handler checks it when it uses it.
+	//> (void)envid, (void)func;
+	//> panic("sys_env_set_pgfault_upcall: not implemented (LAB 4 exercise)");
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	e->env_pgfault_upcall = func;
+	return 0;
+	// LAB 4 EXERCISE pgfault_upcall END
+}
+
+// Sends value (and, if srcva is below UTOP, the page there with perm) to
+// envid, if it is blocked in sys_ipc_recv; -E_IPC_NOT_RECV if it is not.
+int
+sys_ipc_try_send(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm)
+{
+	// LAB 4 EXERCISE ipc BEGIN
+	// JOS's rules: any environment may send to any other (envid2env without
+	// checkperm; -E_BAD_ENV). The target must be receiving
+	// (env_ipc_recving; -E_IPC_NOT_RECV). A page is sent only if srcva
+	// < UTOP and the receiver asked for one (env_ipc_dstva < UTOP); srcva
+	// must then be page aligned and mapped, perm allowed (bad_perm), and
+	// PTE_W only if srcva is writable for the sender (-E_INVAL);
+	// page_insert may run out of memory (-E_NO_MEM). On success: the
+	// receiver's env_ipc_* fields (env_ipc_perm 0 if no page moved), its
+	// sys_ipc_recv returns 0 (RAX in its trap frame), it is runnable, and
+	// a halted CPU is woken for it (sched_wake_one).
+	//> (void)envid, (void)value, (void)srcva, (void)perm;
+	//> panic("sys_ipc_try_send: not implemented (LAB 4 exercise)");
+	Env *e;
+	int r = envid2env(envid, &e, false);
+	if (r < 0)
+		return r;
+	if (!e->env_ipc_recving || e->env_status == ENV_DYING)
+		return -E_IPC_NOT_RECV;
+	uint64_t sent_perm = 0;
+	if (srcva < UTOP) {
+		pte_t *pte;
+		PageInfo *pp = page_lookup(curenv->env_pgdir, srcva, &pte);
+		if (srcva % PGSIZE != 0 || bad_perm(perm) || pp == nullptr ||
+		    ((perm & PTE_W) && !(*pte & PTE_W)))
+			return -E_INVAL;
+		if (e->env_ipc_dstva < UTOP) {
+			if ((r = page_insert(e->env_pgdir, pp, e->env_ipc_dstva, perm)) < 0)
+				return r;
+			sent_perm = perm;
+		}
+	}
+	e->env_ipc_recving = false;
+	e->env_ipc_from = curenv->env_id;
+	e->env_ipc_value = value;
+	e->env_ipc_perm = sent_perm;
+	e->env_tf.tf_regs.reg_rax = 0;
+	e->env_status = ENV_RUNNABLE;
+	sched_wake_one();
+	return 0;
+	// LAB 4 EXERCISE ipc END
+}
+
+// Blocks until a value arrives (and a page at dstva, if dstva < UTOP).
+int
+sys_ipc_recv(uint64_t dstva)
+{
+	// LAB 4 EXERCISE ipc BEGIN
+	// -E_INVAL if dstva < UTOP is not page aligned. Otherwise record that
+	// this environment is receiving, and where a page should go; make it
+	// not runnable and give up the CPU (sched_yield). It resumes when a
+	// sender has filled in its env_ipc_* fields and made it runnable.
+	//> (void)dstva;
+	//> panic("sys_ipc_recv: not implemented (LAB 4 exercise)");
+	if (dstva < UTOP && dstva % PGSIZE != 0)
+		return -E_INVAL;
+	curenv->env_ipc_recving = true;
+	curenv->env_ipc_dstva = dstva;
+	curenv->env_status = ENV_NOT_RUNNABLE;
+	sched_yield();
+	// LAB 4 EXERCISE ipc END
+}
+
 } // namespace
 
 int64_t
@@ -234,6 +321,12 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		return sys_page_map(static_cast<envid_t>(a1), a2, static_cast<envid_t>(a3), a4, a5);
 	case SYS_page_unmap:
 		return sys_page_unmap(static_cast<envid_t>(a1), a2);
+	case SYS_env_set_pgfault_upcall:
+		return sys_env_set_pgfault_upcall(static_cast<envid_t>(a1), a2);
+	case SYS_ipc_try_send:
+		return sys_ipc_try_send(static_cast<envid_t>(a1), static_cast<uint32_t>(a2), a3, a4);
+	case SYS_ipc_recv:
+		return sys_ipc_recv(a1);
 	default:
 		return -E_INVAL;
 	}

@@ -158,6 +158,47 @@ ud_is_int_syscall(const Trapframe *tf)
 	return bytes[0] == 0xCD && bytes[1] == T_SYSCALL;
 }
 
+// A page fault in user mode: the environment's own handler gets it, if it
+// has one (sys_env_set_pgfault_upcall); otherwise the environment ends.
+void
+page_fault_handler(Trapframe *tf)
+{
+	uint64_t fault_va = rcr2();
+	// LAB 4 EXERCISE page_fault_handler BEGIN
+	// If curenv has a page-fault upcall, run it on the user exception
+	// stack, [UXSTACKTOP - PGSIZE, UXSTACKTOP): push a UTrapframe there
+	// (the fault, the error code, and the registers, rip, rflags and rsp
+	// to resume with) and resume curenv at the upcall with rsp pointing at
+	// it. If the fault happened on the exception stack itself (tf_rsp in
+	// that range), push the new frame below the trap-time rsp, leaving one
+	// empty 64-bit word first: the upcall returns through it. Check with
+	// user_mem_assert that the frame lies in memory curenv may write and
+	// that the upcall lies in memory it may read (it destroys curenv, and
+	// does not return, if not). Write the frame with copy_to_user. Return:
+	// trap() then resumes curenv with the registers in tf.
+	//> (void)fault_va;
+	//> if (curenv->env_pgfault_upcall != 0)
+	//> 	panic("page_fault_handler: user page-fault upcalls are not implemented (LAB 4 exercise)");
+	if (curenv->env_pgfault_upcall != 0) {
+		uint64_t top = UXSTACKTOP;
+		if (tf->tf_rsp >= UXSTACKTOP - PGSIZE && tf->tf_rsp < UXSTACKTOP)
+			top = tf->tf_rsp - sizeof(uint64_t);
+		auto *utf = reinterpret_cast<UTrapframe *>(top - sizeof(UTrapframe));
+		user_mem_assert(curenv, utf, sizeof(*utf), PTE_W);
+		user_mem_assert(curenv, reinterpret_cast<const void *>(curenv->env_pgfault_upcall), 1, 0);
+		UTrapframe frame = {fault_va, tf->tf_err, tf->tf_regs, tf->tf_rip, tf->tf_rflags,
+				    tf->tf_rsp};
+		copy_to_user(utf, &frame, sizeof(frame));
+		tf->tf_rsp = reinterpret_cast<uint64_t>(utf);
+		tf->tf_rip = curenv->env_pgfault_upcall;
+		return;
+	}
+	// LAB 4 EXERCISE page_fault_handler END
+	cprintf("[%08x] user fault va %08lx ip %08lx\n", curenv->env_id, fault_va, tf->tf_rip);
+	print_trapframe(tf);
+	env_destroy(curenv);
+}
+
 // A trap from user mode, with the big kernel lock held and tf in curenv.
 void
 user_trap(Trapframe *tf)
@@ -174,18 +215,25 @@ user_trap(Trapframe *tf)
 		}
 		break;
 	case IRQ_OFFSET + IRQ_TIMER:
+		// LAB 4 EXERCISE timer BEGIN
+		// The LAPIC timer interrupted user mode (env_run armed it for the
+		// rest of the time slice, and user code runs with FL_IF set):
+		// preempt the environment if its slice is over (sched_slice_over),
+		// by giving the CPU to the next one (sched_yield). An earlier tick
+		// (one armed before a nap, say) is no reason to: return, and
+		// trap() resumes curenv.
+		//> panic("trap: timer interrupt from user mode: preemption is not implemented (LAB 4 exercise)");
 		if (sched_slice_over())
 			sched_yield();
-		return;		// early: trap() resumes curenv for the rest of its slice
+		return;
+		// LAB 4 EXERCISE timer END
 	case T_IPI_WAKEUP:
 		return;		// aimed at a halted CPU; this one is busy anyway
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;
 	case T_PGFLT:
-		cprintf("[%08x] user fault va %08lx ip %08lx\n", curenv->env_id, rcr2(), tf->tf_rip);
-		print_trapframe(tf);
-		env_destroy(curenv);
+		page_fault_handler(tf);
 		return;
 	case T_BRKPT:
 		print_trapframe(tf);

@@ -16,6 +16,7 @@ const char *const kErrorNames[MAXERROR] = {
 	"out of memory",
 	"out of environments",
 	"segmentation fault",
+	"env is not recving",
 };
 
 } // namespace

@@ -80,6 +80,27 @@ sys_page_map(envid_t srcenv, void *srcva, envid_t dstenv, void *dstva, uint64_t 
 }
 
 int
+sys_env_set_pgfault_upcall(envid_t envid, void (*upcall)())
+{
+	return static_cast<int>(syscall(SYS_env_set_pgfault_upcall, true,
+					static_cast<uint64_t>(envid),
+					reinterpret_cast<uint64_t>(upcall)));
+}
+
+int
+sys_ipc_try_send(envid_t envid, uint32_t value, void *srcva, uint64_t perm)
+{
+	return static_cast<int>(syscall(SYS_ipc_try_send, false, static_cast<uint64_t>(envid),
+					value, u(srcva), perm));
+}
+
+int
+sys_ipc_recv(void *dstva)
+{
+	return static_cast<int>(syscall(SYS_ipc_recv, true, u(dstva)));
+}
+
+int
 sys_page_unmap(envid_t envid, void *va)
 {
 	return static_cast<int>(syscall(SYS_page_unmap, true, static_cast<uint64_t>(envid), u(va)));

@@ -51,17 +51,24 @@ umain(int, char **)
 	cprintf("setstatus: marking the running child runnable: %s\n",
 		r == 0 ? "ok" : error_string(r));
 
-	// Not runnable while it runs: it stops, and stays stopped.
+	// Not runnable while it runs: it leaves its CPU (env_cpunum -1), once
+	// that CPU has taken the kick, and stays stopped.
 	if (alive(e, kid)) {
 		r = sys_env_set_status(kid, ENV_NOT_RUNNABLE);
-		for (int i = 0; i < 5; i++)
+		bool still = false;
+		for (int tries = 0; tries < 100000 && !still; tries++) {
+			still = e->env_cpunum == -1;
 			sys_yield();
+		}
 		long at = *progress;
 		for (int i = 0; i < 50; i++)
 			sys_yield();
-		bool stopped = r == 0 && e->env_status == ENV_NOT_RUNNABLE && *progress == at;
+		bool stopped = r == 0 && e->env_status == ENV_NOT_RUNNABLE && still && *progress == at;
 		cprintf("setstatus: the child stopped at %s: %s\n", at < kCount ? "mid-count" : "the end",
 			stopped ? "yes" : "no");
+		if (!stopped)
+			cprintf("setstatus: set_status %d, status %d, progress %ld then %ld, %s\n", r,
+				e->env_status, at, *progress, still ? "off its CPU" : "still on a CPU");
 		if ((r = sys_env_set_status(kid, ENV_RUNNABLE)) < 0)
 			panic("sys_env_set_status: %s", error_string(r));
 	}

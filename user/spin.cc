@@ -6,7 +6,7 @@ void
 umain(int, char **)
 {
 	cprintf("I am the parent.  Forking the child...\n");
-	envid_t env = dumbfork();
+	envid_t env = fork();
 	if (env == 0) {
 		cprintf("I am the child.  Spinning...\n");
 		for (;;)

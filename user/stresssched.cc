@@ -12,7 +12,7 @@ umain(int, char **)
 	envid_t parent = sys_getenvid();
 	int i;
 	for (i = 0; i < 20; i++)
-		if (dumbfork() == 0)
+		if (fork() == 0)
 			break;
 	if (i == 20) {
 		sys_yield();
