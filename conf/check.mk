@@ -4,14 +4,15 @@
 is_number = $(shell echo '$(1)' | grep -Ex '[1-9][0-9]*')
 num_gt = $(shell test '$(1)' -gt '$(2)' && echo yes)
 
+# The limits are this QEMU's (conf/qemu-select.mk asked it).
 ifeq ($(call is_number,$(CPUS)),)
-$(error CPUS=$(CPUS) is not valid: CPUS takes a number of CPUs from 1 to 255 (up to 288 with KVM=1), e.g. CPUS=4)
+$(error CPUS=$(CPUS) is not valid: CPUS takes a number of CPUs from 1 to $(QEMU_TCG_MAX_CPUS) (up to $(QEMU_Q35_MAX_CPUS) with KVM=1), e.g. CPUS=4)
 endif
-ifeq ($(call num_gt,$(CPUS),288),yes)
-$(error CPUS=$(CPUS) is too many: QEMU's q35 machine allows at most 288 CPUs)
+ifeq ($(call num_gt,$(CPUS),$(QEMU_Q35_MAX_CPUS)),yes)
+$(error CPUS=$(CPUS) is too many: this QEMU ($(QEMU_VERSION)) allows at most $(QEMU_Q35_MAX_CPUS) CPUs on its q35 machine)
 endif
-ifeq ($(call num_gt,$(CPUS),255)$(KVM),yes0)
-$(error CPUS=$(CPUS) needs KVM=1: under TCG, q35 allows at most 255 CPUs)
+ifeq ($(call num_gt,$(CPUS),$(QEMU_TCG_MAX_CPUS))$(KVM),yes0)
+$(error CPUS=$(CPUS) needs KVM=1: more than 255 CPUs need x2APIC, and this QEMU's TCG ($(QEMU_VERSION)) cannot emulate it (QEMU 9 and later can: make fetch-qemu, then QEMU=$(OBJDIR)/qemu-backports))
 endif
 
 ifeq ($(shell echo '$(MEM)' | grep -Ex '[1-9][0-9]*[MG]?'),)
@@ -35,8 +36,11 @@ endif
 ifeq ($(filter $(X2APIC),default on off),)
 $(error X2APIC=$(X2APIC) is not valid: X2APIC takes default, on or off)
 endif
-ifeq ($(X2APIC)$(KVM),on0)
-$(warning X2APIC=on under TCG: QEMU 7.2's TCG cannot emulate x2APIC, so the CPU will not offer it and the kernel stays in xAPIC mode; use KVM=1 to see x2APIC)
+ifeq ($(call num_gt,$(CPUS),255)$(X2APIC),yesoff)
+$(error CPUS=$(CPUS) needs x2APIC (APIC IDs above 254), but X2APIC=off hides it: use X2APIC=default or on)
+endif
+ifeq ($(X2APIC)$(KVM)$(QEMU_TCG_X2APIC),on0no)
+$(warning X2APIC=on under TCG: this QEMU's TCG ($(QEMU_VERSION)) cannot emulate x2APIC, so the CPU will not offer it and the kernel stays in xAPIC mode; use KVM=1, or a QEMU 9 or later (make fetch-qemu), to see x2APIC)
 endif
 
 ifneq ($(filter run-%,$(MAKECMDGOALS)),)

@@ -7,7 +7,8 @@
 # kept under DEST too.
 set -eu
 
-dest=$1
+mkdir -p "$1"
+dest=$(cd "$1" && pwd)		# apt wants absolute paths
 suite=${2:-bookworm-backports}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 state=$dest/.apt

@@ -24,7 +24,11 @@ import time
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOGDIR = os.path.join(ROOT, "obj", "grade")
+# SMPJOS_QEMU: the QEMU every boot uses (make's QEMU=: a command or an
+# unpacked folder), when not the system's. Its logs go in a folder of
+# their own, so that the same test on two QEMUs keeps both.
+QEMU = os.environ.get("SMPJOS_QEMU", "")
+LOGDIR = os.path.join(ROOT, "obj", "grade", *(["qemu-" + re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(QEMU.rstrip("/")))] if QEMU else []))
 
 # isa-debug-exit: QEMU's status is (value << 1) | 1 (see kern/exit.h).
 EXIT_PASS = 33
@@ -34,6 +38,28 @@ TIMEOUT_STATUSES = (124, 137)
 
 def kvm_available():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def qemu_vars():
+    """The make variables that select this run's QEMU."""
+    return ["QEMU=%s" % QEMU] if QEMU else []
+
+
+_caps = {}
+
+
+def qemu_caps():
+    """What the QEMU in use offers, as make's probe found it
+    (conf/qemu-caps.sh): QEMU_VERSION, QEMU_Q35_MAX_CPUS, QEMU_TCG_X2APIC
+    ("yes"/"no"), QEMU_TCG_MAX_CPUS."""
+    if not _caps:
+        out = make("print-qemu-caps", *qemu_vars()).stdout
+        _caps.update(l.split("=", 1) for l in out.splitlines() if "=" in l)
+    return _caps
+
+
+def tcg_x2apic():
+    return qemu_caps().get("QEMU_TCG_X2APIC") == "yes"
 
 
 def make(*args, env=None, check=True, timeout=600):
@@ -78,7 +104,8 @@ class Boot:
     def make_vars(self):
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
-                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts, *self.make_extra]
+                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts,
+                *qemu_vars(), *self.make_extra]
 
 
 class QemuRun:

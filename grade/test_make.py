@@ -18,11 +18,10 @@ pytestmark = pytest.mark.developer
 
 
 BAD_VARIABLES = [
-    ("CPUS=0", "CPUS=0 is not valid: CPUS takes a number of CPUs from 1 to 255"),
+    ("CPUS=0", "CPUS=0 is not valid: CPUS takes a number of CPUs from 1 to "),
     ("CPUS=abc", "CPUS=abc is not valid"),
     ("CPUS=-2", "CPUS=-2 is not valid"),
-    ("CPUS=300", "CPUS=300 is too many: QEMU's q35 machine allows at most 288 CPUs"),
-    ("CPUS=256", "CPUS=256 needs KVM=1: under TCG, q35 allows at most 255 CPUs"),
+    ("QEMU=/nonexistent/qemu", "QEMU=/nonexistent/qemu is neither a qemu-system-x86_64 command"),
     ("BOOT=floppy", "BOOT=floppy is not valid: BOOT takes grub"),
     ("KVM=yes", "KVM=yes is not valid: KVM takes 0"),
     ("X2APIC=maybe", "X2APIC=maybe is not valid: X2APIC takes default, on or off"),

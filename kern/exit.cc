@@ -4,6 +4,10 @@
 #include <kern/cpu.h>
 #include <kern/exit.h>
 
+namespace {
+constexpr uint64_t kExitGraceUs = 1000000;
+} // namespace
+
 void
 kernel_exit(bool passed)
 {
@@ -16,7 +20,12 @@ kernel_exit(bool passed)
 		passed = false;
 	}
 	outb(kExitPort, passed ? kExitPass : kExitFail);
-	// Still here: not QEMU, or no isa-debug-exit device on its command line.
+	// QEMU 7 exits during the write; newer ones stop the machine a little
+	// after it. Only a CPU still running a second later has no exit device
+	// (not QEMU, or no isa-debug-exit on its command line).
+	uint64_t deadline = clock_deadline_us(kExitGraceUs);
+	while (!clock_passed(deadline))
+		cpu_relax();
 	cprintf("kernel_exit: no isa-debug-exit device at port %#x; halting (QEMU needs "
 		"-device isa-debug-exit,iobase=%#x,iosize=0x04, as `make qemu` passes it)\n",
 		kExitPort, kExitPort);

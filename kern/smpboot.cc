@@ -150,8 +150,9 @@ give_up_on(Cpu *c)
 }
 
 // Waits for c to claim its slot, until deadline, and then to finish
-// starting (a second bound: once it has claimed the slot it may hold
-// locks, so it is not reset). Returns whether it started.
+// starting (until the same deadline, or kApTimeoutUs from now if that is
+// later: once it has claimed the slot it may hold locks, so it is not
+// reset). Returns whether it started.
 bool
 wait_started(Cpu *c, uint64_t deadline)
 {
@@ -163,10 +164,15 @@ wait_started(Cpu *c, uint64_t deadline)
 	if (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED && !give_up_on(c))
 		return false;
 	// Claimed: BOOTING until mp_main has set the CPU up; STARTED or HALTED
-	// after.
-	if (wait_until(kApTimeoutUs, [c] {
-		    return c->cpu_status.load(MemoryOrder::acquire) != CPU_BOOTING;
-	    }))
+	// after. (In a parallel bring-up its first line may wait behind
+	// hundreds of others.)
+	uint64_t finish_by = MAX(deadline, clock_deadline_us(kApTimeoutUs));
+	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_BOOTING)
+		if (clock_passed(finish_by))
+			break;
+		else
+			cpu_relax();
+	if (c->cpu_status.load(MemoryOrder::acquire) != CPU_BOOTING)
 		return true;
 	cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u but did not "
 		"finish starting within %lu ms\n", c->apic_id, c->cpu_id, kApTimeoutUs / 1000);

@@ -1,0 +1,132 @@
+"""What depends on the QEMU in use: x2APIC under TCG, more than 255 CPUs
+without KVM, the firmware's x2APIC hand-over, and how a run ends. Each test
+asks the QEMU (make print-qemu-caps) what it offers; one that needs what
+this QEMU lacks is skipped with that reason, one that does not runs
+everywhere. `make test` runs these on the system QEMU and, when one is
+there (make fetch-qemu), on a second."""
+
+import pytest
+
+import harness
+from labdeps import bringup, mark, param
+from test_smp import expect_all_started
+
+
+def needs_tcg_x2apic():
+    caps = harness.qemu_caps()
+    if not harness.tcg_x2apic():
+        pytest.skip("this QEMU's TCG (%s) cannot emulate x2APIC (QEMU 9 and later can: make "
+                    "fetch-qemu); x2APIC is graded under KVM here" % caps["QEMU_VERSION"])
+
+
+@pytest.mark.parametrize("smpboot", [param("serial", bringup(4, x2apic=True)),
+                                     param("parallel", bringup(4, serial=False, x2apic=True))])
+def test_x2apic_under_tcg(smpboot):
+    # The exercise graded without KVM, where TCG can: X2APIC=on gives the
+    # CPU model x2APIC, the kernel chooses it, and every AP must switch.
+    needs_tcg_x2apic()
+    r = harness.run("qemu-x2apic-tcg-" + smpboot, cpus=4, x2apic="on",
+                    kargs="monitor=off exitat=smp smpboot=" + smpboot)
+    r.expect_pass()
+    r.expect(r"^lapic: x2APIC mode \(the CPU offers x2APIC\)$")
+    expect_all_started(r, 4, mode="x2APIC")
+
+
+# Two CPUs with APIC IDs 0 and 256: room for 288 in two sockets of 144,
+# and one CPU plugged into the second socket. SeaBIOS sees an ID above 254
+# and hands over in x2APIC mode.
+SPARSE_256 = dict(cpus=1, smpopts="maxcpus=288,sockets=2,cores=144",
+                  qemu_extra=["-device", "qemu64-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"])
+
+
+@pytest.mark.parametrize("smpboot", [param("serial", bringup(2, x2apic=True)),
+                                     param("parallel", bringup(2, serial=False, x2apic=True))])
+def test_apic_id_above_255_under_tcg(smpboot):
+    needs_tcg_x2apic()
+    r = harness.run("qemu-apic256-" + smpboot, kargs="monitor=off exitat=smp smpboot=" + smpboot,
+                    **SPARSE_256)
+    r.expect_pass()
+    r.expect(r"^SMP: APIC IDs 0 256$",
+             r"^lapic: x2APIC mode \(the firmware enabled it, as it does when APIC IDs above "
+             r"254 exist\)$")
+    expect_all_started(r, 2, mode="x2APIC")
+
+
+@mark(bringup(2, x2apic=True))
+def test_firmware_x2apic_stays_with_apic_xapic():
+    # x2APIC cannot be left without resetting the APIC: apic=xapic must
+    # warn and stay.
+    needs_tcg_x2apic()
+    r = harness.run("qemu-apic256-xapic", kargs="monitor=off exitat=smp apic=xapic", **SPARSE_256)
+    r.expect_pass()
+    r.expect(r"^warning: apic=xapic, but the firmware already put the APIC in x2APIC mode; "
+             r"staying in x2APIC mode$", r"^lapic: x2APIC mode \(the firmware enabled it")
+    r.expect_absent(r"^lapic: xAPIC mode")
+    expect_all_started(r, 2, mode="x2APIC")
+
+
+@pytest.mark.slow
+@mark(bringup(257, serial=False, x2apic=True))
+def test_257_cpus_without_cpuid_leaf_0xb():
+    # CPUID's leaf 1 gives 8 bits of APIC ID: without leaf 0xB (level=10),
+    # CPU 256 looks like CPU 0. Each AP must read its 32-bit x2APIC ID, and
+    # find its slot among the APs, not the boot CPU's.
+    needs_tcg_x2apic()
+    r = harness.run("qemu-257-level10", cpus=257, timeout=240,
+                    kargs="monitor=off exitat=smp smpboot=parallel",
+                    make_extra=["TCG_CPU=qemu64,level=10"])
+    r.expect_pass()
+    expect_all_started(r, 257, mode="x2APIC")
+    assert len(r.all(r"^smpjos: x86_64 teaching kernel$")) == 1, r.explain("the kernel booted twice")
+    r.expect_absent(r"local APIC reports ID", r"answered with an APIC ID")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("smpboot", [param("parallel", bringup(288, serial=False, x2apic=True)),
+                                     param("serial", bringup(288, x2apic=True))])
+def test_288_cpus_under_tcg(smpboot):
+    needs_tcg_x2apic()
+    r = harness.run("qemu-288-" + smpboot, cpus=288, timeout=300,
+                    kargs="monitor=off exitat=smp smpboot=" + smpboot)
+    r.expect_pass()
+    expect_all_started(r, 288, mode="x2APIC")
+
+
+@pytest.mark.no_exercises
+def test_cpus_beyond_what_this_qemu_allows_are_refused():
+    caps = harness.qemu_caps()
+    limit = int(caps["QEMU_Q35_MAX_CPUS"])
+    p = harness.make("print-qemu", "CPUS=%d" % (limit + 1), *harness.qemu_vars(), check=False)
+    assert p.returncode != 0, p.stdout
+    assert ("CPUS=%d is too many: this QEMU (%s) allows at most %d CPUs on its q35 machine"
+            % (limit + 1, caps["QEMU_VERSION"], limit)) in p.stderr, p.stderr
+    if not harness.tcg_x2apic():
+        p = harness.make("print-qemu", "CPUS=256", "KVM=0", *harness.qemu_vars(), check=False)
+        assert p.returncode != 0 and "CPUS=256 needs KVM=1: more than 255 CPUs need x2APIC, " \
+            "and this QEMU's TCG (%s) cannot emulate it" % caps["QEMU_VERSION"] in p.stderr, p.stderr
+    else:
+        p = harness.make("print-qemu", "CPUS=256", "KVM=0", *harness.qemu_vars())
+        assert "-smp 256" in p.stdout and "+x2apic" in p.stdout, p.stdout
+
+
+@pytest.mark.no_exercises
+def test_x2apic_on_warns_only_where_tcg_cannot():
+    p = harness.make("print-qemu", "X2APIC=on", "KVM=0", *harness.qemu_vars())
+    warned = "cannot emulate x2APIC" in p.stderr
+    assert warned == (not harness.tcg_x2apic()), p.stderr
+
+
+@mark(bringup(1))
+def test_exit_leaves_no_misleading_line():
+    # Newer QEMUs stop the machine a little after the exit-port write: the
+    # kernel must not say meanwhile that there is no exit device.
+    r = harness.run("qemu-exit-quiet")
+    r.expect_pass()
+    r.expect_absent(r"no isa-debug-exit device")
+
+
+@mark(bringup(1))
+def test_exit_without_the_device_says_so():
+    r = harness.run("qemu-exit-absent", make_extra=["QEMU_EXIT_DEVICE="], timeout=30,
+                    stop_on=[r"^kernel_exit: no isa-debug-exit device at port 0xf4"])
+    assert r.stopped_on, r.explain("no word that the exit device is missing")
