@@ -12,6 +12,11 @@ the firmware cost before the kernel does anything.
 The table goes to stdout and to obj/bench/results.md; --update-docs also
 rewrites the table in docs/performance.md. Nothing here asserts a target:
 docs/performance.md says which targets are met and why others are not.
+
+--qemu DIR runs every row on another QEMU (make's QEMU=). --compare DIR
+instead measures a few rows on the system QEMU and on DIR side by side (8
+and 255 CPUs, and, where a QEMU allows it under TCG, 288 and 512), into
+obj/bench/compare.md (and docs/performance.md with --update-docs).
 """
 
 import argparse
@@ -29,6 +34,12 @@ import harness  # noqa: E402
 
 TCG_CPUS = [1, 2, 4, 8, 16, 32, 64, 128, 255]
 KVM_CPUS = [1, 2, 4, 8]
+
+
+def use_qemu(qemu):
+    """Makes every following boot use this QEMU ("" for the system's)."""
+    harness.QEMU = os.path.abspath(qemu) if qemu else ""
+    harness._caps.clear()
 
 
 def measure(label, runs, **boot):
@@ -109,12 +120,66 @@ def machine():
                     break
     except OSError:
         pass
-    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
-                          text=True).stdout.splitlines()[0]
+    qemu = "QEMU " + harness.qemu_caps()["QEMU_VERSION"]
     kvm = ("/dev/kvm present (%s)" % ("PVM: no hardware virtualization"
                                        if os.path.exists("/sys/module/kvm_pvm") else "KVM")
            if harness.kvm_available() else "no /dev/kvm")
     return "%s; %d cores; %s; %s; Linux %s" % (cpu, os.cpu_count(), qemu, kvm, platform.release())
+
+
+def compare(args):
+    """The same rows on two QEMUs, one table."""
+    qemus = [("", ""), (args.compare, os.path.abspath(args.compare))]
+    names = []
+    for _, q in qemus:
+        use_qemu(q)
+        names.append("QEMU " + harness.qemu_caps()["QEMU_VERSION"])
+    header = ["| configuration | %s | %s |" % tuple(names), "|---|---|---|",
+              ]
+    lines = list(header)
+    print("\n".join(header), flush=True)
+    base = dict(boot="direct", mem=args.mem, timeout=args.timeout)
+    rows = [("TCG direct %s, %d CPUs" % (mode, n), dict(base, cpus=n, kargs="exitat=smp smpboot=" + mode))
+            for n in (8, 255) for mode in ("serial", "parallel")]
+    rows += [("TCG direct parallel, %d CPUs" % n, dict(base, cpus=n, kargs="exitat=smp smpboot=parallel"))
+             for n in (288, 512)]
+    for label, fields in rows:
+        cells = []
+        for _, q in qemus:
+            use_qemu(q)
+            if fields["cpus"] > int(harness.qemu_caps()["QEMU_TCG_MAX_CPUS"]):
+                cells.append("not under TCG (x2APIC: no)")
+                continue
+            row = measure(label, args.runs, **fields)
+            if "error" in row:
+                cells.append("failed: " + row["error"])
+            else:
+                cells.append("%.3f s (%.3f - %.3f); bring-up %.1f ms" % (
+                    *row["wall"], row.get("bringup_ms", 0.0)))
+        line = "| %s | %s | %s |" % (label, *cells)
+        print(line, flush=True)
+        lines.append(line)
+    use_qemu("")
+    stamp = ("Measured %s with `make bench BENCHARGS=\"--compare %s\"` (%d runs per cell: "
+             "median launch-to-exit, min - max, and the kernel's bring-up) on: %s." % (
+                 datetime.date.today().isoformat(), args.compare, args.runs, machine()))
+    table = stamp + "\n\n" + "\n".join(lines) + "\n"
+    os.makedirs(os.path.join(ROOT, "obj", "bench"), exist_ok=True)
+    with open(os.path.join(ROOT, "obj", "bench", "compare.md"), "w") as f:
+        f.write(table)
+    print("\n" + stamp)
+    if args.update_docs:
+        update_doc(table, "<!-- qemu table begin -->", "<!-- qemu table end -->")
+
+
+def update_doc(table, begin, end):
+    path = os.path.join(ROOT, "docs", "performance.md")
+    with open(path) as f:
+        doc = f.read()
+    doc = doc[:doc.index(begin) + len(begin)] + "\n" + table + doc[doc.index(end):]
+    with open(path, "w") as f:
+        f.write(doc)
+    print("updated " + os.path.relpath(path, ROOT))
 
 
 def main():
@@ -129,9 +194,15 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--update-docs", action="store_true",
                     help="rewrite the table in docs/performance.md")
+    ap.add_argument("--qemu", default="", help="run on this QEMU (make's QEMU=)")
+    ap.add_argument("--compare", metavar="QEMU", help="compare the system QEMU with this one")
     args = ap.parse_args()
 
     harness.make("all")
+    if args.compare:
+        compare(args)
+        return
+    use_qemu(args.qemu)
     header = ["| configuration | launch to exit, s (median) | min - max | kernel entry to all "
               "CPUs up, ms | bring-up, ms |", "|---|---|---|---|---|"]
     print("\n".join(header), flush=True)
@@ -149,14 +220,7 @@ def main():
         f.write(table)
     print("\n" + stamp)
     if args.update_docs:
-        path = os.path.join(ROOT, "docs", "performance.md")
-        with open(path) as f:
-            doc = f.read()
-        begin, end = "<!-- bench table begin -->", "<!-- bench table end -->"
-        doc = doc[:doc.index(begin) + len(begin)] + "\n" + table + doc[doc.index(end):]
-        with open(path, "w") as f:
-            f.write(doc)
-        print("updated " + os.path.relpath(path, ROOT))
+        update_doc(table, "<!-- bench table begin -->", "<!-- bench table end -->")
 
 
 if __name__ == "__main__":

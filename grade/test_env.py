@@ -31,7 +31,9 @@ def test_hello():
 
 @pytest.mark.parametrize("cpus", [param(n, envs(n), id=str(n)) for n in [1, 2, 4]])
 def test_yield(cpus):
-    r = user_run("env-yield-%d" % cpus, "yield*3", cpus=cpus)
+    # On one CPU the order is checked too: alone on the host, so that the
+    # timer does not preempt an environment in the middle of its work.
+    r = user_run("env-yield-%d" % cpus, "yield*3", cpus=cpus, exclusive=cpus == 1)
     for env in ("00001000", "00001001", "00001002"):
         r.expect(r"^Hello, I am environment %s, cpu \d+\.$" % env,
                  r"^Back in environment %s, iteration 4, cpu \d+\.$" % env,
@@ -40,6 +42,12 @@ def test_yield(cpus):
     assert seen <= set(range(cpus)), r.explain("CPUs outside 0..%d: %s" % (cpus - 1, seen))
     if cpus > 1:
         assert len(seen) > 1, r.explain("with %d CPUs, every env ran on one CPU" % cpus)
+    else:
+        # One CPU, round robin: each yield passes it to the next environment.
+        order = [(m.group(1), int(m.group(2))) for m in
+                 r.all(r"^Back in environment (0000100[0-2]), iteration (\d), cpu 0\.$")]
+        expected = [("0000100%d" % e, i) for i in range(5) for e in range(3)]
+        assert order == expected, r.explain("not round robin: %s" % order)
 
 
 @mark(envs(4))
@@ -138,7 +146,7 @@ def test_unknown_program_is_named():
 
 @mark(envs(4))
 def test_make_run_target_starts_one_copy_per_cpu():
-    p = harness.make("run-yield-nox", "BOOT=direct", "CPUS=4", "KARGS=monitor=off",
+    p = harness.make("run-yield-nox", "BOOT=direct", "CPUS=4", "KARGS=monitor=off", *harness.qemu_vars(),
                      check=False, timeout=120)
     out = p.stdout + p.stderr
     assert "command line \"run=yield*4 monitor=off\"" in out, out
@@ -147,9 +155,10 @@ def test_make_run_target_starts_one_copy_per_cpu():
     assert "the kernel finished and exited QEMU (status 33)" in p.stderr, p.stderr
     assert out.count("All done in environment") == 4, out
     assert len(set(re.findall(r"cpu (\d)\.", out))) > 1, "one CPU ran everything:\n" + out
-    p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=4", "COPIES=1",
+    p = harness.make("run-hello-nox", "BOOT=direct", "CPUS=4", "COPIES=1", *harness.qemu_vars(),
                      "KARGS=monitor=off", check=False, timeout=120)
     assert "command line \"run=hello monitor=off\"" in p.stdout + p.stderr
+    assert p.returncode == 0 and "(status 33)" in p.stderr, p.stderr
 
 
 # ---------------------------------------------------------------------------

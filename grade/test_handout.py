@@ -3,9 +3,12 @@ them in a batch, and check each result test by test against the exercises
 the graders say they depend on (grade/labdeps.py)."""
 
 import csv
+import fcntl
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import tarfile
 
@@ -17,11 +20,69 @@ import harness
 # `make grade` leaves it out (student trees do not have it).
 pytestmark = pytest.mark.developer
 
-STUBBED_ONE = "sched_yield"
+EXERCISE_BEGIN = re.compile(r"// LAB 4 EXERCISE (\w+) BEGIN")
+EXERCISE_END = re.compile(r"// LAB 4 EXERCISE (\w+) END")
 
 
 def handout(dest, exercises):
     harness.make("handout", "DEST=%s" % dest, "EXERCISES=%s" % exercises)
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=harness.ROOT, capture_output=True,
+                         check=True).stdout
+    return [f for f in out.decode().split("\0") if f]
+
+
+def exercise_ids():
+    """Every exercise id the sources mark, as `grep -rn "LAB 4 EXERCISE"` lists them."""
+    ids = set()
+    for f in tracked_files():
+        if f.endswith((".cc", ".h", ".S")):
+            with open(os.path.join(harness.ROOT, f), errors="replace") as fh:
+                ids |= set(EXERCISE_BEGIN.findall(fh.read()))
+    return sorted(ids)
+
+
+def files_with_exercises():
+    return [f for f in tracked_files() if f.endswith((".cc", ".h", ".S"))
+            and "LAB 4 EXERCISE" in open(os.path.join(harness.ROOT, f), errors="replace").read()]
+
+
+ROUNDTRIP = os.path.join(harness.ROOT, "obj", "roundtrip")
+
+
+def base_tree():
+    """The student tree with no exercise stubbed, built once and shared by
+    every stub check while the sources stay the same: each check copies it
+    (object files and all) and rewrites only the files its stub changes,
+    so that make rebuilds just those."""
+    os.makedirs(ROUNDTRIP, exist_ok=True)
+    digest = hashlib.sha256()
+    for f in tracked_files():
+        digest.update(f.encode())
+        with open(os.path.join(harness.ROOT, f), "rb") as fh:
+            digest.update(fh.read())
+    stamp = digest.hexdigest()
+    base = os.path.join(ROUNDTRIP, "base")
+    with open(os.path.join(ROUNDTRIP, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(os.path.join(base, ".roundtrip-stamp")) as f:
+                if f.read() == stamp:
+                    return base
+        except OSError:
+            pass
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(base + ".tmp", ignore_errors=True)
+        handout(base + ".tmp", "none")
+        p = subprocess.run(["make", "-s", "all"], cwd=base + ".tmp", capture_output=True,
+                           text=True, timeout=900)
+        assert p.returncode == 0, "the unstubbed student tree does not build:\n" + p.stderr[-3000:]
+        with open(os.path.join(base + ".tmp", ".roundtrip-stamp"), "w") as f:
+            f.write(stamp)
+        os.rename(base + ".tmp", base)
+    return base
 
 
 def results(out, name):
@@ -34,7 +95,6 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
     subs, out = tmp_path / "submissions", tmp_path / "out"
     subs.mkdir()
     handout(subs / "solution", "none")
-    handout(subs / "one-broken", STUBBED_ONE)
     bare = tmp_path / "lab4"
     handout(bare, "all")
     with tarfile.open(subs / "bare.tar.gz", "w:gz") as tar:
@@ -55,7 +115,7 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     with open(out / "grades.csv") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
-    assert set(rows) == {"solution", "one-broken", "bare", "nobuild"}, rows
+    assert set(rows) == {"solution", "bare", "nobuild"}, rows
 
     # The solution scores 100 %.
     sol = rows["solution"]
@@ -63,21 +123,19 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
 
     # Student trees build without a compiler diagnostic (-Werror).
     diagnostic = re.compile(r"^\S+\.(cc|h|S|ld):\d+(:\d+)?: (warning|error):", re.M)
-    for name in ("bare", "one-broken"):
+    for name in ("bare",):
         with open(out / name / "grade.log", errors="replace") as f:
             log = f.read()
         assert not diagnostic.search(log), name + ":\n" + diagnostic.search(log).group(0)
 
-    # Each fails exactly the tests that depend on what it stubs.
-    for name, stubbed in (("bare", None), ("one-broken", {STUBBED_ONE})):
-        assert rows[name]["status"] == "graded", rows[name]
-        for nodeid, t in results(out, name).items():
-            deps = set(t["exercises"])
-            should_fail = bool(deps) if stubbed is None else bool(deps & stubbed)
-            assert (t["outcome"] == "failed") == should_fail, (
-                "%s: %s %s (depends on %s)\n%s" % (name, nodeid, t["outcome"],
-                                                    sorted(deps) or "nothing", t["reason"][-1500:]))
-    assert int(rows["bare"]["score"]) < int(rows["one-broken"]["score"]) < int(sol["score"])
+    # The bare tree fails exactly the tests that depend on an exercise.
+    assert rows["bare"]["status"] == "graded", rows["bare"]
+    for nodeid, t in results(out, "bare").items():
+        deps = set(t["exercises"])
+        assert (t["outcome"] == "failed") == bool(deps), (
+            "bare: %s %s (depends on %s)\n%s" % (nodeid, t["outcome"], sorted(deps) or "nothing",
+                                               t["reason"][-1500:]))
+    assert int(rows["bare"]["score"]) < int(sol["score"])
 
     # The bare handout fails loudly, at the first exercise on the boot path.
     marked = os.listdir(out / "bare" / "logs")
@@ -126,3 +184,82 @@ def test_grade_runs_the_graders_without_developer_tests():
         assert any(grader in i for i in ids), "%s missing from make grade:\n%s" % (grader, p.stdout)
     for dev in ("test_host.py", "test_handout.py", "test_make.py"):
         assert not any(dev in i for i in ids), "%s is a developer test:\n%s" % (dev, p.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", exercise_ids())
+def test_stub_fails_exactly_its_graders(exercise, tmp_path):
+    # One student tree with only this exercise stubbed, graded: the tests
+    # marked with it must fail, and every other must pass (KVM and slow
+    # tests only where they are marked with it: their quick twins run here).
+    base = base_tree()
+    tree, stubbed = tmp_path / "tree", tmp_path / "stubbed"
+    subprocess.run(["cp", "-a", base, str(tree)], check=True)
+    handout(stubbed, exercise)
+    changed = []
+    for f in files_with_exercises():
+        with open(stubbed / f, "rb") as a, open(os.path.join(base, f), "rb") as b:
+            if a.read() != b.read():
+                shutil.copy(stubbed / f, tree / f)
+                changed.append(f)
+    assert changed, "stubbing %s changed no file" % exercise
+    results_file = tmp_path / "results.json"
+    p = subprocess.run(["make", "grade", "GRADE_JSON=%s" % results_file,
+                        "PYTESTARGS=-n 1 --stub-check=%s" % exercise],
+                       cwd=tree, capture_output=True, text=True, timeout=1500,
+                       stdin=subprocess.DEVNULL)
+    diagnostic = re.search(r"^\S+\.(cc|h|S|ld):\d+(:\d+)?: (warning|error):.*$",
+                           p.stdout + p.stderr, re.M)
+    assert not diagnostic, "the stub of %s does not build cleanly: %s" % (exercise,
+                                                                         diagnostic.group(0))
+    assert results_file.exists(), "make grade did not finish:\n" + (p.stdout + p.stderr)[-4000:]
+    with open(results_file) as f:
+        tests = [t for t in json.load(f)["tests"] if t["outcome"] != "skipped"]
+    wrong = []
+    for t in tests:
+        marked = exercise in t["exercises"]
+        if (t["outcome"] == "failed") != marked:
+            wrong.append("%s %s (marked with %s)%s" % (
+                t["nodeid"], t["outcome"], ", ".join(t["exercises"]) or "nothing",
+                "\n" + t["reason"][-1200:] if not marked else ""))
+    assert not wrong, "with %s stubbed (%s changed):\n%s" % (exercise, ", ".join(changed),
+                                                            "\n".join(wrong))
+    assert any(exercise in t["exercises"] for t in tests), "no grader depends on " + exercise
+
+
+def test_no_solution_reaches_the_student_tree(tmp_path):
+    # Every exercise stubbed: no marker is left in any file, no line of a
+    # solution (one that appears nowhere else in its file), and no
+    # solution-only part of any Markdown file.
+    bare = tmp_path / "lab4"
+    handout(bare, "all")
+    for root, _, names in os.walk(bare):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, errors="replace") as f:
+                text = f.read()
+            rel = os.path.relpath(path, bare)
+            assert "LAB 4 EXERCISE" not in text, "%s keeps an exercise marker" % rel
+            assert "solution-only" not in text, "%s keeps a solution-only marker" % rel
+    for f in files_with_exercises():
+        with open(os.path.join(harness.ROOT, f)) as fh:
+            lines = fh.read().split("\n")
+        inside, solution, elsewhere = False, set(), set()
+        for line in lines:
+            text = line.strip()
+            if EXERCISE_BEGIN.search(line):
+                inside = True
+            elif EXERCISE_END.search(line):
+                inside = False
+            elif inside and text.startswith("//>"):
+                elsewhere.add(text[3:].strip())     # the stub may say the same
+            elif inside and not text.startswith("//"):
+                solution.add(text)
+            elif not inside:
+                elsewhere.add(text)
+        # Short lines (braces, "return 0;") say nothing about a solution.
+        telling = {t for t in solution - elsewhere if len(t) > 12}
+        with open(bare / f) as fh:
+            student = {l.strip() for l in fh.read().split("\n")}
+        leaked = sorted(telling & student)
+        assert not leaked, "%s: solution lines in the student tree:\n  %s" % (f, "\n  ".join(leaked))

@@ -1,9 +1,13 @@
 """The kernel's reports: command-line warnings, the monitor, fault dumps."""
 
+import re
+
 import pytest
 
 import harness
+import layout
 from labdeps import BOOT, envs, mark
+from test_smp import ist_stack
 
 pytestmark = mark(BOOT)
 
@@ -77,8 +81,13 @@ def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
     r = harness.run("nmi", cpus=4, kargs="",
                     steps=[(b"K> ", "monitor", "nmi"), (b"NMI on CPU", "type", b"exit\r")])
     r.expect_pass()
-    r.expect(r"NMI on CPU 0 \(rip 0x[0-9a-f]+\); continuing")
-    assert len(r.all(r"NMI on CPU")) == 1, r.explain("one NMI, handled once")
+    line = r.first(r"NMI on CPU 0 \(rip 0x[0-9a-f]+, handled on stack 0x[0-9a-f]+\); continuing")
+    assert line and len(r.all(r"NMI on CPU")) == 1, r.explain("one NMI, handled once")
+    # On CPU 0's own NMI stack (inc/memlayout.h), not its kernel stack.
+    rsp = int(re.search(r"stack (0x[0-9a-f]+)", line).group(1), 16)
+    lo, hi = ist_stack(0, layout.value("IST_NMI"))
+    assert lo <= rsp < hi, r.explain("the NMI ran on %#x, not on CPU 0's NMI stack [%#x, %#x)"
+                                     % (rsp, lo, hi))
 
 
 def test_spinlock_catches_recursive_acquire():
@@ -94,3 +103,22 @@ def test_qemu_refusing_its_arguments_is_reported():
     r = harness.run("qemu-refuses", qemu_extra=["-no-such-option"], timeout=30)
     assert r.outcome().startswith("QEMU refused to run: qemu-system-x86_64: -no-such-option: "
                                   "invalid option"), r.explain("expected QEMU's own complaint")
+
+
+# A CPU model with SMEP and SMAP: TCG emulates both when asked.
+SMEP_SMAP = ["TCG_CPU=qemu64,+smep,+smap"]
+
+
+@pytest.mark.parametrize("crash,access,err", [("smap", "read from", "0x00000001 \\[kernel, read, "
+                                               "protection\\]"),
+                                              ("smep", "execute at", "0x00000011 \\[kernel, "
+                                               "execute, protection\\]")])
+def test_smep_and_smap_stop_the_kernel_touching_user_pages(crash, access, err):
+    # The kernel reads (SMAP) or runs (SMEP) a user page without leave:
+    # the CPU must refuse with a protection fault, which panics.
+    r = harness.run("crash-" + crash, kargs="monitor=off exitat=smp crash=" + crash,
+                    make_extra=SMEP_SMAP)
+    assert r.status == harness.EXIT_FAIL, r.explain("the access must fault")
+    r.expect(r"^mmu: SMEP on, SMAP on$", r"^  err  %s$" % err,
+             r"^kernel panic on CPU 0 at .*: kernel page fault on CPU 0: %s va 0x400000 " % access)
+    r.expect_absent(r"^warning: this CPU has no")

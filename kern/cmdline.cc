@@ -96,7 +96,7 @@ constexpr ArgSpec kArgs[] = {
 	{"schedtrace", "on|off", "off", [](KernelArgs *a, int i) { a->schedtrace = i == 0; },
 	 nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock|lockstall|aplate|"
-	 "apdeadline|apoverflow|nmilock", "none",
+	 "apdeadline|apoverflow|nmilock|smap|smep", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
 	{"exitat", "never|entry|smp", "never",

@@ -12,9 +12,10 @@ enum class SmpBoot { Serial, Parallel };
 //               boot CPU gives up on it
 //   apoverflow: the AP overflows its stack as soon as it has printed
 //   nmilock:    the AP holds the console while it sends CPU 0 two NMIs
+//   smap, smep: the kernel reads, or runs, a user page (SMAP, SMEP stop it)
 enum class Crash {
 	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
-	ApLate, ApDeadline, ApOverflow, NmiLock,
+	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep,
 };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.

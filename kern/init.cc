@@ -167,6 +167,28 @@ crash_if_asked()
 		}
 		return;
 	}
+	case Crash::Smap:
+	case Crash::Smep: {
+		// A user page (PTE_U) in the page table this CPU runs on, holding
+		// a `ret`: touching it from the kernel is what SMAP (a read without
+		// RFLAGS.AC) and SMEP (running it) forbid.
+		PageInfo *pp = page_alloc(ALLOC_ZERO);
+		if (pp == nullptr || page_insert(kern_pgdir, pp, UTEMP, PTE_U | PTE_W) < 0)
+			panic("crash: no memory for a user page");
+		*static_cast<uint8_t *>(page2kva(pp)) = 0xC3;
+		bool smap = kargs.crash == Crash::Smap;
+		uint32_t ebx = cpuid(0).eax >= 7 ? cpuid(7, 0).ebx : 0;
+		if (!(ebx & (smap ? 1U << 20 : 1U << 7)))
+			cprintf("warning: this CPU has no %s: the kernel may %s user pages\n",
+				smap ? "SMAP" : "SMEP", smap ? "read" : "run");
+		cprintf("crash: CPU %d %s the user page at %#lx\n", cpunum(),
+			smap ? "reads" : "runs", UTEMP);
+		if (smap)
+			(void)*reinterpret_cast<volatile uint8_t *>(UTEMP);
+		else
+			reinterpret_cast<void (*)()>(UTEMP)();
+		break;
+	}
 	case Crash::None:
 	case Crash::ApStall:
 	case Crash::ApLate:

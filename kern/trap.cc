@@ -387,7 +387,8 @@ nmi(const Trapframe *tf)
 	Cpu *c = thiscpu;
 	ConsoleGuard guard(ConsoleGuard::TryOnly);
 	if (guard.ok()) {
-		cprintf("NMI on CPU %d (rip %#lx); continuing\n", cpunum(), tf->tf_rip);
+		cprintf("NMI on CPU %d (rip %#lx, handled on stack %#lx); continuing\n", cpunum(),
+			tf->tf_rip, read_rsp());
 		return;
 	}
 	if (c->nmi_unreported < kNmiBacklog)
