@@ -16,7 +16,8 @@ def test_unknown_kernel_argument_warns_and_boot_goes_on():
     r = harness.run("karg-unknown", kargs="frobnicate=7 monitor=off exitat=smp")
     r.expect_pass()
     r.expect(r"^warning: unknown kernel argument 'frobnicate=7' ignored \(known: apic, "
-             r"smpboot, acpi, timing, tabledump, monitor, schedtrace, crash, crashcpu, exitat, run\)")
+             r"smpboot, acpi, timing, tabledump, monitor, schedtrace, crash, crashcpu, aptimeout, "
+             r"lockreport, exitat, run\)")
     assert len(r.all(r"^warning:")) == 1, r.explain("expected exactly one warning line")
 
 

@@ -64,9 +64,10 @@ def test_set_status_on_a_child_running_elsewhere():
 
 
 def late_ap(name, crash, smpboot):
+    # aptimeout=300: a deadline of 300 ms instead of 2 s, to spare the wait.
     return harness.run("race-%s-%s" % (name, smpboot), cpus=4,
-                       kargs="monitor=off exitat=smp crash=%s crashcpu=2 smpboot=%s"
-                       % (crash, smpboot))
+                       kargs="monitor=off exitat=smp crash=%s crashcpu=2 aptimeout=300 "
+                       "smpboot=%s" % (crash, smpboot))
 
 
 @pytest.mark.parametrize("smpboot", [param("serial", bringup(4)),

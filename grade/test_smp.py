@@ -126,12 +126,14 @@ def test_kernel_stack_overflow_is_reported(case):
 @pytest.mark.parametrize("smpboot", [param("serial", bringup(4)),
                                      param("parallel", bringup(4, serial=False))])
 def test_ap_that_never_answers_is_named(smpboot):
+    # aptimeout=300: a deadline of 300 ms instead of 2 s, to spare the wait.
     r = harness.run("smp-apstall-" + smpboot, cpus=4,
-                    kargs="monitor=off exitat=smp crash=apstall crashcpu=2 smpboot=" + smpboot)
+                    kargs="monitor=off exitat=smp crash=apstall crashcpu=2 aptimeout=300 "
+                    "smpboot=" + smpboot)
     r.expect_pass()          # the kernel goes on with the others
     r.expect(r"^crash: CPU 2 stalls before reporting in$",
              r"^SMP: CPU with APIC ID 2 did not start: it reported in as CPU 2 but did not "
-             r"finish starting within \d+ ms$", r"^SMP: 3 of 4 CPUs started$")
+             r"finish starting within 300 ms$", r"^SMP: 3 of 4 CPUs started$")
 
 
 @mark(bringup(1))     # QEMU's MP table lists one CPU (see below)
@@ -216,20 +218,20 @@ def test_kvm_apic_xapic_argument_keeps_xapic():
     expect_all_started(r, 4)
 
 
-@pytest.mark.slow     # the report comes after 5 s
 @mark(bringup(2))
 def test_lock_held_forever_is_reported():
-    # CPU 1 takes a lock and keeps it; CPU 0 waits for it. After 5 s the
-    # waiter names the holder and where it took the lock; then the test
-    # quits QEMU (the wait itself goes on).
+    # CPU 1 takes a lock and keeps it; CPU 0 waits for it. After 5 s
+    # (lockreport=500 here: 0.5 s) the waiter names the holder and where it
+    # took the lock; then the test quits QEMU (the wait itself goes on).
     r = harness.run("smp-lockstall", cpus=2,
-                    kargs="monitor=off exitat=smp crash=lockstall crashcpu=1", timeout=40,
+                    kargs="monitor=off exitat=smp crash=lockstall crashcpu=1 lockreport=500",
+                    timeout=40,
                     steps=[(b"returns without unlocking it", "monitor", "quit")])
     # QEMU left because the test told it to (status 0), not by a timeout.
     assert r.status == 0 and len(r.monitor_out) == 1, r.explain("QEMU did not quit when told")
     r.expect_in_order(r"^crash: CPU 1 takes lock crash_demo and keeps it$",
                       r"^crash: CPU 0 waits for lock crash_demo$",
-                      r"^warning: CPU 0 has waited 5 s for lock crash_demo, held by CPU 1 "
+                      r"^warning: CPU 0 has waited 500 ms for lock crash_demo, held by CPU 1 "
                       r"since:$",
                       r"^  rip [0-9a-f]{16}  crash_if_asked\+\d+$",
                       r"^  rip [0-9a-f]{16}  mp_main\+\d+$",

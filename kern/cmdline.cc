@@ -27,6 +27,26 @@ match_word(const char *word, size_t len, const char *list)
 }
 
 bool
+set_aptimeout(KernelArgs *a, const char *v, size_t n)
+{
+	uint64_t ms;
+	if (!parse_u64(v, n, &ms) || ms == 0 || ms > 600000)
+		return false;
+	a->aptimeout_ms = static_cast<uint32_t>(ms);
+	return true;
+}
+
+bool
+set_lockreport(KernelArgs *a, const char *v, size_t n)
+{
+	uint64_t ms;
+	if (!parse_u64(v, n, &ms) || ms == 0 || ms > 600000)
+		return false;
+	a->lockreport_ms = static_cast<uint32_t>(ms);
+	return true;
+}
+
+bool
 set_crashcpu(KernelArgs *a, const char *v, size_t n)
 {
 	uint64_t cpu;
@@ -99,6 +119,8 @@ constexpr ArgSpec kArgs[] = {
 	 "apdeadline|apoverflow|nmilock|smap|smep", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
+	{"aptimeout", "milliseconds, 1 to 600000", "2000", nullptr, set_aptimeout},
+	{"lockreport", "milliseconds, 1 to 600000", "5000", nullptr, set_lockreport},
 	{"exitat", "never|entry|smp", "never",
 	 [](KernelArgs *a, int i) { a->exitat = static_cast<ExitAt>(i); }, nullptr},
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},

@@ -39,6 +39,8 @@ struct KernelArgs {
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;
 	uint32_t crashcpu = 0;
+	uint32_t aptimeout_ms = 2000;	// aptimeout=MS: how long an AP may take to report in
+	uint32_t lockreport_ms = 5000;	// lockreport=MS: a lock wait this long names the holder
 	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
 	int nrun = 1;
 };

@@ -38,10 +38,14 @@ void crash_if_asked();
 
 namespace {
 
-// How long an AP may take from its last STARTUP IPI to reporting in. A
-// parallel round allows more per CPU in it: under emulation, hundreds of
-// virtual CPUs share a few host CPUs.
-constexpr uint64_t kApTimeoutUs = 2000000;
+// How long an AP may take from its last STARTUP IPI to reporting in
+// (aptimeout=MS, 2 s by default). A parallel round allows more per CPU in
+// it: under emulation, hundreds of virtual CPUs share a few host CPUs.
+uint64_t
+ap_timeout_us()
+{
+	return static_cast<uint64_t>(kargs.aptimeout_ms) * 1000;
+}
 constexpr uint64_t kApTimeoutPerCpuUs = 20000;
 
 void
@@ -150,7 +154,7 @@ give_up_on(Cpu *c)
 }
 
 // Waits for c to claim its slot, until deadline, and then to finish
-// starting (until the same deadline, or kApTimeoutUs from now if that is
+// starting (until the same deadline, or ap_timeout_us() from now if that is
 // later: once it has claimed the slot it may hold locks, so it is not
 // reset). Returns whether it started.
 bool
@@ -166,7 +170,7 @@ wait_started(Cpu *c, uint64_t deadline)
 	// Claimed: BOOTING until mp_main has set the CPU up; STARTED or HALTED
 	// after. (In a parallel bring-up its first line may wait behind
 	// hundreds of others.)
-	uint64_t finish_by = MAX(deadline, clock_deadline_us(kApTimeoutUs));
+	uint64_t finish_by = MAX(deadline, clock_deadline_us(ap_timeout_us()));
 	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_BOOTING)
 		if (clock_passed(finish_by))
 			break;
@@ -175,7 +179,7 @@ wait_started(Cpu *c, uint64_t deadline)
 	if (c->cpu_status.load(MemoryOrder::acquire) != CPU_BOOTING)
 		return true;
 	cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u but did not "
-		"finish starting within %lu ms\n", c->apic_id, c->cpu_id, kApTimeoutUs / 1000);
+		"finish starting within %lu ms\n", c->apic_id, c->cpu_id, ap_timeout_us() / 1000);
 	return false;
 }
 
@@ -241,7 +245,7 @@ start_aps_serially(BringupStats *stats)
 		// Start CPU c, the JOS way: tell the trampoline which stack to use
 		// (mpentry_kstack: the top of c's kernel stack, see kstack_top),
 		// send INIT-SIPI-SIPI for MPENTRY_PADDR (lapic_startap), then wait
-		// for c to report in, but only until kApTimeoutUs has passed
+		// for c to report in, but only until ap_timeout_us() has passed
 		// (wait_started with a clock_deadline_us, which names and parks an
 		// AP that does not answer in time). Count the CPUs that started
 		// (stats->started) and time each (stats->min_us, stats->max_us).
@@ -250,7 +254,7 @@ start_aps_serially(BringupStats *stats)
 		mpentry_kstack = kstack_top(c - cpus);
 		uint64_t t0 = rdtsc();
 		lapic_startap(c->apic_id, MPENTRY_PADDR);
-		if (!wait_started(c, clock_deadline_us(kApTimeoutUs)))
+		if (!wait_started(c, clock_deadline_us(ap_timeout_us())))
 			continue;
 		uint64_t us = tsc_to_us(rdtsc() - t0);
 		stats->min_us = MIN(stats->min_us, us);
@@ -270,7 +274,7 @@ start_aps_in_parallel(BringupStats *stats)
 		apic_ids[i - 1] = cpus[i].apic_id;
 	mpentry_kstack = 0;
 	lapic_startaps(apic_ids, ncpu - 1, MPENTRY_PADDR);
-	uint64_t deadline = clock_deadline_us(kApTimeoutUs + kApTimeoutPerCpuUs * ncpu);
+	uint64_t deadline = clock_deadline_us(ap_timeout_us() + kApTimeoutPerCpuUs * ncpu);
 	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
 		if (!addressable(c))
 			continue;
@@ -411,9 +415,9 @@ mp_main(Cpu *c)
 	// Faults before trap_init_percpu must still reach a handler.
 	idt_load();
 	if (crash_on(Crash::ApLate, c))
-		wait_until(10 * kApTimeoutUs, [c] { return c->cpu_status.load() != CPU_UNUSED; });
+		wait_until(10 * ap_timeout_us(), [c] { return c->cpu_status.load() != CPU_UNUSED; });
 	if (crash_on(Crash::ApDeadline, c))
-		wait_until(10 * kApTimeoutUs, [c] { return deadline_passed_for.load() == c; });
+		wait_until(10 * ap_timeout_us(), [c] { return deadline_passed_for.load() == c; });
 
 	// Report in: claim the slot, unless the boot CPU has given up on us.
 	// Nothing shared is touched before this (no lock, not even c->self):

@@ -6,6 +6,7 @@
 #include <inc/string.h>
 #include <inc/x86.h>
 #include <kern/clock.h>
+#include <kern/cmdline.h>
 #include <kern/cpu.h>
 #include <kern/kdebug.h>
 #include <kern/lapic.h>
@@ -41,10 +42,15 @@ nap()
 // the host is not running stays unused until the host runs it.
 constexpr uint64_t kStarveUs = 5000;
 
-// A wait this long is reported, once: a lock that is never released shows
-// up as a message naming its holder and where it was taken, not as a
-// silent hang. The wait goes on (a holder may be slow, not stuck).
-constexpr uint64_t kStallReportUs = 5000000;
+// A wait this long (lockreport=MS, 5 s by default) is reported, once: a
+// lock that is never released shows up as a message naming its holder and
+// where it was taken, not as a silent hang. The wait goes on (a holder may
+// be slow, not stuck).
+uint64_t
+stall_report_us()
+{
+	return static_cast<uint64_t>(kargs.lockreport_ms) * 1000;
+}
 
 } // namespace
 
@@ -87,7 +93,7 @@ Spinlock::lock()
 			continue;
 		}
 		if (report_at == 0) {
-			report_at = clock_deadline_us(kStallReportUs);
+			report_at = clock_deadline_us(stall_report_us());
 			starve_at = clock_deadline_us(kStarveUs);
 		} else if (report_at != ~0UL && clock_passed(report_at)) {
 			report_stall();
@@ -157,8 +163,8 @@ Spinlock::report_stall()
 	if (!report_stalls_ || kernel_panicked() || holder == nullptr || holder->in_monitor)
 		return;
 	ConsoleGuard guard;
-	cprintf("warning: CPU %d has waited %lu s for lock %s, held by CPU %u since:\n",
-		cpunum(), kStallReportUs / 1000000, name_, holder->cpu_id);
+	cprintf("warning: CPU %d has waited %lu ms for lock %s, held by CPU %u since:\n",
+		cpunum(), stall_report_us() / 1000, name_, holder->cpu_id);
 	for (uint64_t pc : pcs) {
 		if (pc == 0)
 			break;
