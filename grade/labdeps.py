@@ -13,6 +13,12 @@ import pytest
 # own stack at KSTACKTOP).
 BOOT = ("page_init", "mem_init_mp")
 
+# Exercises whose code runs only on behalf of an environment (system calls,
+# user faults and interrupts, the user library): a boot that schedules no
+# environment never reaches them.
+USER_ONLY = {"syscalls", "pgfault_upcall", "page_fault_handler", "pfentry",
+             "set_pgfault_handler", "fork", "timer", "ipc"}
+
 
 def bringup(cpus=1, serial=True, x2apic=False):
     """A boot that starts `cpus` CPUs (exitat=smp: nothing scheduled)."""

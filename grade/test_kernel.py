@@ -82,6 +82,7 @@ def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
     r = harness.run("nmi", cpus=4, kargs="",
                     steps=[(b"K> ", "monitor", "nmi"), (b"NMI on CPU", "type", b"exit\r")])
     r.expect_pass()
+    r.expect(r"^SMP: 4 of 4 CPUs started$")
     line = r.first(r"NMI on CPU 0 \(rip 0x[0-9a-f]+, handled on stack 0x[0-9a-f]+\); continuing")
     assert line and len(r.all(r"NMI on CPU")) == 1, r.explain("one NMI, handled once")
     # On CPU 0's own NMI stack (inc/memlayout.h), not its kernel stack.

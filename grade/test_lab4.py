@@ -32,12 +32,14 @@ def E(n, trim=False):
 
 def user_test(name, prog, cpus=1, **kw):
     """JOS's r.user_test: boot with the one program (one copy), on `cpus`
-    CPUs (JOS's default is 1), until the kernel exits."""
+    CPUs (JOS's default is 1), until the kernel exits. Every CPU must have
+    started: the test runs on as many as it says."""
     kw.setdefault("kargs", "monitor=off run=%s" % prog)
     kw.setdefault("timeout", 60)
     r = harness.run("lab4-" + name, cpus=cpus, **kw)
     if not kw.get("stop_on"):
         r.expect_pass()
+    r.expect(r"^SMP: %d of %d CPUs started$" % (cpus, cpus))
     return r
 
 
@@ -93,8 +95,9 @@ def test_faultwrite():
 
 
 @jos("B")
-@mark(pgfault())
+@mark(envs(syscalls=True) + ["pgfault_upcall", "page_fault_handler", "set_pgfault_handler"])
 def test_faultdie():
+    # Its handler ends the environment: nothing returns through pfentry.
     r = user_test("faultdie", "faultdie")
     match(r, "i faulted at va deadbeef, err 6", r"\[%s\] exiting gracefully" % E(1),
           r"\[%s\] free env %s" % (E(1), E(1)))
@@ -188,7 +191,8 @@ def test_forktree():
 @jos("C")
 @mark(preempts(cow()))
 def test_spin():
-    r = user_test("spin", "spin")
+    # Without preemption the child keeps the only CPU: bounded by 30 s.
+    r = user_test("spin", "spin", timeout=30)
     match(r, r"\[00000000\] new env %s" % E(1), r"I am the parent.  Forking the child...",
           r"\[%s\] new env %s" % (E(1), E(2)), r"I am the parent.  Running the child...",
           r"I am the child.  Spinning...", r"I am the parent.  Killing the child...",
@@ -200,7 +204,7 @@ def test_spin():
 @mark(preempts(cow(4)))
 def test_stresssched():
     # Every CPU must print: alone on the host, so that none is starved.
-    r = user_test("stresssched", "stresssched", cpus=4, timeout=120, exclusive=True)
+    r = user_test("stresssched", "stresssched", cpus=4, timeout=60, exclusive=True)
     match(r, r".000010... stresssched on CPU 0", r".000010... stresssched on CPU 1",
           r".000010... stresssched on CPU 2", r".000010... stresssched on CPU 3",
           no=[r".*ran on two CPUs at once"])

@@ -130,3 +130,6 @@ def test_exit_without_the_device_says_so():
     r = harness.run("qemu-exit-absent", make_extra=["QEMU_EXIT_DEVICE="], timeout=30,
                     stop_on=[r"^kernel_exit: no isa-debug-exit device at port 0xf4"])
     assert r.stopped_on, r.explain("no word that the exit device is missing")
+    # ... where the boot had finished (exitat=smp), not after a panic.
+    r.expect_in_order(r"^SMP: 1 of 1 CPUs started$", r"^kernel_exit: no isa-debug-exit")
+    r.expect_absent(r"kernel panic")

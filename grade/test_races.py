@@ -14,6 +14,7 @@ def user_run(name, progs, cpus, **kw):
     r = harness.run(name, cpus=cpus, **kw)
     r.expect_pass()
     r.expect_absent(r"kernel panic", r"user panic")
+    r.expect(r"^SMP: %d of %d CPUs started$" % (cpus, cpus))
     return r
 
 
@@ -31,7 +32,7 @@ def test_destroying_a_running_child_twice():
     r.expect_absent(r"user fault", r"again returned")
 
 
-@mark(envs(1, syscalls=True) + ["timer"])
+@mark(envs(1) + ["timer"])
 def test_system_call_loop_does_not_starve_others():
     # sysloop enters the kernel thousands of times per time slice; the slice
     # is a deadline those entries must not move, so hello still runs.
