@@ -39,6 +39,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "kvm: needs /dev/kvm; skipped with a reason without it")
     config.addinivalue_line("markers", "exercises(*ids): the lab exercises the test depends on")
     config.addinivalue_line("markers", "no_exercises: depends on no lab exercise")
+    config.addinivalue_line("markers", "exclusive: boots with no other grader's QEMU running "
+                            "(Boot.exclusive), for what a busy host skews")
     config.addinivalue_line("markers", "developer: a test of the project itself (host parsers, "
                             "the student-tree round trip, make's checks); make grade leaves it out")
     config._grade_start = time.monotonic()
@@ -91,7 +93,9 @@ def stub_check_leaves_out(stub, items):
     - where the exercise's code runs only on behalf of an environment
       (labdeps.USER_ONLY), tests that schedule none (not marked
       sched_yield: the sched_yield tree shows they never reach it);
-    - a second parametrization of a test with the same marks as the first."""
+    - a second parametrization of a test with the same marks as the first;
+    - a test that must run alone (exclusive: it holds up every other QEMU)
+      where another test with the same marks runs."""
     import labdeps
     out, seen = [], set()
     for item in items:
@@ -103,6 +107,10 @@ def stub_check_leaves_out(stub, items):
                 or (stub in labdeps.USER_ONLY and "sched_yield" not in ex) or key in seen):
             out.append(item)
         seen.add(key)
+    kept = [item for item in items if item not in out]
+    shared = {tuple(sorted(exercises_of(i))) for i in kept if not i.get_closest_marker("exclusive")}
+    out += [i for i in kept if i.get_closest_marker("exclusive") and stub not in exercises_of(i)
+            and tuple(sorted(exercises_of(i))) in shared]
     return out
 
 

@@ -31,7 +31,8 @@ def test_hello():
                       r"^No runnable environments in the system!$")
 
 
-@pytest.mark.parametrize("cpus", [param(n, envs(n), id=str(n)) for n in [1, 2, 4]])
+@pytest.mark.parametrize("cpus", [pytest.param(1, marks=[mark(envs(1)), pytest.mark.exclusive], id="1")]
+                         + [param(n, envs(n), id=str(n)) for n in [2, 4]])
 def test_yield(cpus):
     # On one CPU the order is checked too: alone on the host, so that the
     # timer does not preempt an environment in the middle of its work.
@@ -178,7 +179,7 @@ def test_kvm_x2apic_yield_and_dumbfork():
 def test_kvm_stresssched():
     # 2 CPUs: kernel code crawls under this kind of nested KVM, and the
     # 4-CPU run is test_stresssched_never_runs_an_env_on_two_cpus (TCG).
-    r = user_run("kvm-stresssched", "stresssched", cpus=2, kvm=True, mem="64M", timeout=120)
+    r = user_run("kvm-stresssched", "stresssched", cpus=2, kvm=True, mem="64M", timeout=60)
     lines = r.all(r"^\[[0-9a-f]{8}\] stresssched on CPU (\d+)$")
     assert len(lines) == 20, r.explain("20 children must finish")
     r.expect_absent(r"ran on two CPUs at once", r"user panic")

@@ -191,8 +191,8 @@ def test_forktree():
 @jos("C")
 @mark(preempts(cow()))
 def test_spin():
-    # Without preemption the child keeps the only CPU: bounded by 30 s.
-    r = user_test("spin", "spin", timeout=30)
+    # Without preemption the child keeps the only CPU: bounded by 15 s.
+    r = user_test("spin", "spin", timeout=15)
     match(r, r"\[00000000\] new env %s" % E(1), r"I am the parent.  Forking the child...",
           r"\[%s\] new env %s" % (E(1), E(2)), r"I am the parent.  Running the child...",
           r"I am the child.  Spinning...", r"I am the parent.  Killing the child...",
@@ -201,10 +201,11 @@ def test_spin():
 
 
 @jos("C")
+@pytest.mark.exclusive
 @mark(preempts(cow(4)))
 def test_stresssched():
     # Every CPU must print: alone on the host, so that none is starved.
-    r = user_test("stresssched", "stresssched", cpus=4, timeout=60, exclusive=True)
+    r = user_test("stresssched", "stresssched", cpus=4, timeout=20, exclusive=True)
     match(r, r".000010... stresssched on CPU 0", r".000010... stresssched on CPU 1",
           r".000010... stresssched on CPU 2", r".000010... stresssched on CPU 3",
           no=[r".*ran on two CPUs at once"])
@@ -267,6 +268,7 @@ def test_primes():
 # Beyond JOS: eight CPUs, races on copy-on-write pages, IPC to a halted CPU.
 
 
+@pytest.mark.exclusive
 @mark(cow(8))
 def test_forktree_on_8_cpus_uses_every_cpu():
     # Sixteen trees at once (240 environments, each short-lived), so that
@@ -282,6 +284,7 @@ def test_forktree_on_8_cpus_uses_every_cpu():
     r.expect_absent(r"panic")
 
 
+@pytest.mark.exclusive
 @mark(ipc(8))
 def test_primes_on_8_cpus_uses_every_cpu():
     r = primes_run("primes-8", 8)
@@ -293,6 +296,7 @@ def test_primes_on_8_cpus_uses_every_cpu():
     assert cpus == set(range(8)), r.explain("CPUs that printed primes: %s" % sorted(cpus))
 
 
+@pytest.mark.exclusive
 @mark(cow(2))
 def test_cow_page_written_on_two_cpus_at_once():
     r = user_test("cowrace", "cowrace", cpus=2, exclusive=True)
@@ -303,6 +307,7 @@ def test_cow_page_written_on_two_cpus_at_once():
     r.expect_absent(r"saw the other's writes", r"panic")
 
 
+@pytest.mark.exclusive
 @mark(ipc(2, forks=False))
 def test_ipc_wakes_a_receiver_whose_cpu_is_halted():
     # The receiver's CPU halts between messages (its only environment
