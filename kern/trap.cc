@@ -6,6 +6,7 @@
 #include <inc/assert.h>
 #include <inc/memlayout.h>
 #include <inc/x86.h>
+#include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
@@ -159,7 +160,9 @@ ud_is_int_syscall(const Trapframe *tf)
 }
 
 // The timer exercise's stub: without preemption an environment keeps its
-// CPU until it gives it up, as in JOS before part C; say so, once.
+// CPU until it gives it up, as in JOS before part C. Say so, once; and end
+// the wait for an environment that keeps its CPU for seconds (a test that
+// needs preemption would otherwise hang until its timeout).
 [[maybe_unused]] void
 warn_no_preemption()
 {
@@ -168,6 +171,10 @@ warn_no_preemption()
 		cprintf("trap: the timer interrupted user mode, but preemption is not implemented "
 			"(LAB 4 exercise timer): the environment keeps its CPU\n");
 	warned = true;
+	thiscpu->slice_end = 0;		// a new slice: no storm of expired ones
+	if (tsc_to_us(rdtsc() - thiscpu->yield_tsc) > 5000000)
+		panic("environment %08x has kept CPU %d for 5 s, and nothing takes it back: "
+		      "preemption is not implemented (LAB 4 exercise timer)", curenv->env_id, cpunum());
 }
 
 // A page fault in user mode: the environment's own handler gets it, if it
