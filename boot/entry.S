@@ -27,11 +27,12 @@ mb2_header:
 	.long	0				// architecture: i386 protected mode
 	.long	mb2_header_end - mb2_header
 	.long	0x100000000 - (MB2_HEADER_MAGIC + (mb2_header_end - mb2_header))
-	// Information request (optional): command line, memory map, RSDPs.
+	// Information request (optional): command line, memory map, the
+	// screen, the EFI system table and memory map, RSDPs.
 	.balign 8
 1:	.short	1, 1
 	.long	2f - 1b
-	.long	1, 6, 14, 15
+	.long	1, 6, 8, 12, 14, 15, 17
 2:	.balign	8
 	// Entry address: the 32-bit physical entry point.
 1:	.short	3, 0
@@ -42,6 +43,13 @@ mb2_header:
 1:	.short	4, 1
 	.long	2f - 1b
 	.long	2
+2:	.balign	8
+	// Framebuffer (optional): a linear RGB one is supported too, and is
+	// what UEFI gives (there is no text mode there). 1024x768 in 32 bits
+	// is a wish, not a need; grub.cfg keeps text mode under a BIOS.
+1:	.short	5, 1
+	.long	2f - 1b
+	.long	1024, 768, 32
 2:	.balign	8
 	.short	0, 0				// end tag
 	.long	8

@@ -53,6 +53,19 @@ ifeq ($(filter $(BOOT),grub direct),)
 $(error BOOT=$(BOOT) is not valid: BOOT takes grub (GRUB ISO, multiboot2) or direct (qemu -kernel, PVH))
 endif
 
+ifeq ($(filter $(FIRMWARE),bios uefi),)
+$(error FIRMWARE=$(FIRMWARE) is not valid: FIRMWARE takes bios (SeaBIOS) or uefi (OVMF), e.g. FIRMWARE=uefi)
+endif
+ifeq ($(FIRMWARE)$(BOOT),uefidirect)
+$(error FIRMWARE=uefi needs BOOT=grub: BOOT=direct starts the kernel through QEMU -kernel, without UEFI firmware; use BOOT=grub FIRMWARE=uefi)
+endif
+# OVMF does not get through its first steps under a nested KVM of the PVM
+# kind (/sys/module/kvm_pvm): QEMU would sit there with a blank screen.
+KVM_PVM ?= $(wildcard /sys/module/kvm_pvm)
+ifeq ($(FIRMWARE)$(KVM)$(if $(KVM_PVM),pvm),uefi1pvm)
+$(error FIRMWARE=uefi with KVM=1: OVMF does not run under this host's nested KVM (PVM, $(KVM_PVM)); use KVM=0, where UEFI boots in about 6 s)
+endif
+
 ifneq ($(findstring ',$(KARGS))$(findstring ",$(KARGS)),)
 $(error KARGS must not contain quotes: give key=value words, e.g. KARGS="apic=xapic smpboot=parallel")
 endif

@@ -4,6 +4,8 @@
 # missing; otherwise it stops and prints the exact apt-get line to run.
 #   build: compiler and binutils     qemu: QEMU and its firmware
 #   iso:   GRUB and grub-mkrescue    test: pytest and plugins   gdb: gdb
+#   uefi:  OVMF and GRUB's EFI platform (FIRMWARE=uefi)
+#   display: a virtual X server, xwd and QEMU's GTK window (the UEFI tests)
 #   host:  GoogleTest, clang and libFuzzer (host tests and fuzzers)
 set -u
 
@@ -29,6 +31,13 @@ for group in "$@"; do
 		need_file /usr/lib/grub/i386-pc/multiboot2.mod grub-pc-bin
 		need_cmd xorriso xorriso
 		need_cmd mformat mtools ;;
+	uefi)
+		need_file /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
+		need_file /usr/lib/grub/x86_64-efi/multiboot2.mod grub-efi-amd64-bin ;;
+	display)
+		need_cmd Xvfb xvfb
+		need_cmd xwd x11-apps
+		need_file /usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so qemu-system-gui ;;
 	test)
 		need_cmd /usr/bin/python3 python3
 		need_py pytest python3-pytest

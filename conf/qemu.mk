@@ -13,6 +13,9 @@ KVM ?= 0
 X2APIC ?= default
 # grub: a GRUB ISO (multiboot2); direct: qemu -kernel through the PVH note.
 BOOT ?= grub
+# With BOOT=grub: bios (SeaBIOS) or uefi (OVMF; the same ISO, a framebuffer
+# console instead of VGA text).
+FIRMWARE ?= bios
 # Extra kernel command line, e.g. KARGS="apic=xapic smpboot=parallel".
 KARGS ?=
 # Extra -smp topology, e.g. SMPOPTS=sockets=2,cores=3 or SMPOPTS=maxcpus=4.

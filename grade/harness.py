@@ -78,6 +78,7 @@ class Boot:
     cpus: int = 1
     mem: str = "256M"
     boot: str = "direct"
+    firmware: str = "bios"      # with boot="grub": bios or uefi (OVMF)
     kvm: bool = False
     x2apic: str = "default"
     kargs: str = "monitor=off exitat=smp"   # boot, start every CPU, exit
@@ -103,6 +104,7 @@ class Boot:
 
     def make_vars(self):
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
+                "FIRMWARE=%s" % self.firmware,
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
                 "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts,
                 *qemu_vars(), *self.make_extra]
@@ -263,6 +265,33 @@ def qemu_command(boot):
     return shlex.split(line)
 
 
+def _own_variable_store(cmd, into):
+    """Under UEFI, print-qemu made a copy of OVMF's variable store for the
+    line it printed; the run uses one in its own folder instead (removed
+    with it), so that nothing of one run is left for the next."""
+    out = []
+    for arg in cmd:
+        m = re.match(r"^(if=pflash,format=raw,file=)(.*/vars-\d+\.fd)$", arg)
+        if m:
+            made = os.path.join(ROOT, m.group(2))
+            mine = os.path.join(into, "ovmf-vars.fd")
+            shutil.copyfile(made, mine)
+            os.unlink(made)
+            arg = m.group(1) + mine
+        out.append(arg)
+    return out
+
+
+def strip_firmware_escapes(log):
+    """The serial log as the kernel wrote it: what the firmware printed
+    before the kernel's banner (OVMF writes screen-control escape codes to
+    the serial port) is kept as text, without the codes."""
+    banner = log.find("smpjos: x86_64 teaching kernel")
+    head = log if banner < 0 else log[:banner]
+    head = re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", head)
+    return head + ("" if banner < 0 else log[banner:])
+
+
 def _lock_dir():
     """Where the machine-wide run locks live: one place for every tree on
     the machine (a batch grades several at once), else this tree's."""
@@ -314,6 +343,7 @@ def run(name, config=None, **kw):
     mondir = tempfile.mkdtemp(prefix="smpjos-")
     monitor = os.path.join(mondir, "monitor")
     cmd = qemu_command(boot) + ["-d", "cpu_reset,guest_errors", "-D", qemu_log] + boot.qemu_extra
+    cmd = _own_variable_store(cmd, mondir)
     # `timeout -k` is the backstop; the harness itself stops QEMU at
     # boot.timeout, after asking its monitor where every CPU was.
     full = (["timeout", "-k", "5", "%g" % (boot.timeout + 30)] + cmd +
@@ -329,6 +359,8 @@ def run(name, config=None, **kw):
     elapsed = time.monotonic() - start
 
     log = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    if boot.firmware == "uefi":
+        log = strip_firmware_escapes(log)
     with open(os.path.join(LOGDIR, safe + ".log"), "w") as f:
         f.write(log)
     try:

@@ -208,6 +208,8 @@ def test_stub_fails_exactly_its_graders(exercise, tmp_path):
     assert not diagnostic, "the stub of %s does not build cleanly: %s" % (exercise,
                                                                          diagnostic.group(0))
     assert results_file.exists(), "make grade did not finish:\n" + (p.stdout + p.stderr)[-4000:]
+    broken = re.findall(r"^ERROR (grade/\S+)", p.stdout, re.M)
+    assert not broken, "the student tree's graders do not load: %s" % ", ".join(broken)
     with open(results_file) as f:
         tests = [t for t in json.load(f)["tests"] if t["outcome"] != "skipped"]
     wrong = []

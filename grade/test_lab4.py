@@ -303,7 +303,7 @@ def test_cow_page_written_on_two_cpus_at_once():
     lines = r.all(r"^cowrace: the (parent|child) \(CPU (\d)\) saw only its own writes$")
     assert sorted(m.group(1) for m in lines) == ["child", "parent"], r.explain(
         "both must see only their own writes")
-    assert lines[0].group(2) != lines[1].group(2), r.explain("they ran on the same CPU")
+    assert lines[0].group(2) != lines[1].group(2), r.explain("they started on the same CPU")
     r.expect_absent(r"saw the other's writes", r"panic")
 
 

@@ -28,6 +28,7 @@ BAD_VARIABLES = [
     ("MEM=lots", "MEM=lots is not valid: MEM takes a size like 64M"),
     ("MEM=16M", "MEM=16M is too small: the kernel needs at least MEM=32M"),
     ("KARGS=apic='x2apic'", "KARGS must not contain quotes"),
+    ("FIRMWARE=efi", "FIRMWARE=efi is not valid: FIRMWARE takes bios (SeaBIOS) or uefi (OVMF)"),
 ]
 
 
@@ -45,6 +46,40 @@ def test_kvm_without_device_is_refused():
     assert p.returncode != 0
     assert "KVM=1 needs read-write access to /nonexistent/kvm" in p.stderr, p.stderr
     assert "use KVM=0" in p.stderr
+
+
+def test_uefi_needs_grub_and_no_pvm_kvm():
+    p = harness.make("print-qemu", "FIRMWARE=uefi", "BOOT=direct", check=False)
+    assert p.returncode != 0 and p.stderr.count("***") == 1, p.stderr
+    assert "FIRMWARE=uefi needs BOOT=grub" in p.stderr, p.stderr
+    # As on a nested PVM host (KVM_PVM names the module's folder there), with
+    # a device the KVM check accepts.
+    p = harness.make("print-qemu", "FIRMWARE=uefi", "KVM=1", "KVM_DEV=/dev/null",
+                     "KVM_PVM=/sys/module/kvm_pvm", check=False)
+    assert p.returncode != 0 and p.stderr.count("***") == 1, p.stderr
+    assert "OVMF does not run under this host's nested KVM" in p.stderr, p.stderr
+    assert "use KVM=0" in p.stderr, p.stderr
+
+
+def test_uefi_runs_get_their_own_variable_store():
+    lines = [harness.make("print-qemu", "FIRMWARE=uefi").stdout for _ in range(2)]
+    stores = []
+    for cmd in lines:
+        assert "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" in cmd, cmd
+        m = re.search(r"if=pflash,format=raw,file=(\S+)", cmd)
+        assert m and "smpjos-uefi.iso" in cmd, cmd
+        stores.append(os.path.join(harness.ROOT, m.group(1)))
+    try:
+        assert stores[0] != stores[1], "two runs share the variable store %s" % stores[0]
+        with open("/usr/share/OVMF/OVMF_VARS_4M.fd", "rb") as f:
+            template = f.read()
+        for path in stores:
+            with open(path, "rb") as f:
+                assert f.read() == template, "%s is not a copy of OVMF_VARS_4M.fd" % path
+    finally:
+        for path in stores:
+            if os.path.exists(path):
+                os.unlink(path)
 
 
 def test_good_variables_reach_qemu():

@@ -82,11 +82,13 @@ def test_257_cpus_without_cpuid_leaf_0xb():
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive
 @mark(bringup(288, serial=False, x2apic=True))
 def test_288_cpus_under_tcg():
     # (Serial bring-up with APIC IDs above 255: test_apic_id_above_255_under_tcg.)
+    # Alone on the host, as the 255-CPU test.
     needs_tcg_x2apic()
-    r = harness.run("qemu-288-parallel", cpus=288, timeout=300,
+    r = harness.run("qemu-288-parallel", cpus=288, timeout=300, exclusive=True,
                     kargs="monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
     expect_all_started(r, 288, mode="x2APIC")

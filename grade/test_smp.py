@@ -162,10 +162,13 @@ def test_no_firmware_tables_means_one_cpu_and_a_warning():
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive
 @mark(bringup(255, serial=False))
 def test_255_cpus_under_tcg():
+    # Alone on the host: 255 virtual CPUs among other graders' QEMUs take
+    # minutes instead of seconds (and hold up every exclusive test).
     r = harness.run("smp-255", cpus=255, kargs="monitor=off exitat=smp smpboot=parallel",
-                    timeout=240)
+                    timeout=240, exclusive=True)
     r.expect_pass()
     expect_all_started(r, 255)
 

@@ -30,6 +30,8 @@ CONFIGS = {
     "grub-seabios-smp4": ("multiboot2 boot info, SeaBIOS's ACPI and its MP table (one CPU "
                           "listed for -smp 4, as QEMU >= 6.2 builds it)",
                           dict(boot="grub", cpus=4)),
+    "grub-ovmf-smp4": ("multiboot2 under UEFI (OVMF): the EFI memory map, a framebuffer, the "
+                       "XSDT", dict(boot="grub", firmware="uefi", cpus=4, timeout=120)),
     "kvm-q35-smp260": ("260 CPUs under KVM: x2APIC MADT entries (type 9) for IDs above 254",
                        dict(boot="direct", cpus=260, kvm=True, mem="64M", timeout=600)),
 }

@@ -188,6 +188,84 @@ TEST(BootInfo, Multiboot2FromGrub)
 	EXPECT_EQ(bi.reserved[0].base, f.info_pa);
 }
 
+TEST(BootInfo, ScreenUnderSeabiosIsTextMode)
+{
+	// GRUB keeps VGA text mode under a BIOS (grub.cfg asks for it), and says
+	// so in the framebuffer tag.
+	Fixture f = fixture("grub-seabios-smp4");
+	BootInfo bi;
+	ASSERT_TRUE(bootinfo_parse(f.magic, f.info_pa, f.bootinfo.physmem(), &bi)) << bi.error;
+	ASSERT_TRUE(bi.has_fb);
+	EXPECT_EQ(bi.fb.type, FbType::EgaText);
+	EXPECT_EQ(bi.fb.addr, 0xB8000U);
+	EXPECT_EQ(bi.fb.width, 80U);
+	EXPECT_EQ(bi.fb.height, 25U);
+	EXPECT_FALSE(bi.efi);
+	EXPECT_EQ(bi.efi_descs, 0U);
+}
+
+TEST(BootInfo, Multiboot2UnderUefi)
+{
+	Fixture f = fixture("grub-ovmf-smp4");
+	BootInfo bi;
+	ASSERT_TRUE(bootinfo_parse(f.magic, f.info_pa, f.bootinfo.physmem(), &bi)) << bi.error;
+	EXPECT_EQ(bi.protocol, BootProtocol::Multiboot2);
+	EXPECT_TRUE(bi.efi);
+	// The mode the kernel's header asks for, which QEMU's standard VGA
+	// offers, in its 32-bit layout: blue in the low byte, then green, red.
+	ASSERT_TRUE(bi.has_fb);
+	EXPECT_EQ(bi.fb.type, FbType::Rgb);
+	EXPECT_EQ(bi.fb.width, 1024U);
+	EXPECT_EQ(bi.fb.height, 768U);
+	EXPECT_EQ(bi.fb.bpp, 32);
+	EXPECT_GE(bi.fb.pitch, 1024U * 4);
+	EXPECT_EQ(bi.fb.red_pos, 16);
+	EXPECT_EQ(bi.fb.green_pos, 8);
+	EXPECT_EQ(bi.fb.blue_pos, 0);
+	EXPECT_EQ(bi.fb.red_size, 8);
+	// Every region of both maps has a name; the EFI map has free memory.
+	for (int i = 0; i < bi.nmmap; i++)
+		EXPECT_STRNE(mem_type_name(bi.mmap[i].type), "unknown")
+			<< "type " << bi.mmap[i].type;
+	EXPECT_GT(bi.efi_descs, 10U);
+	EXPECT_EQ(bi.efi_other_types, 0U);
+	EXPECT_GT(bi.efi_pages[7], 0U);		// EfiConventionalMemory
+	// MEM=256M: usable RAM ends below 256 MiB (OVMF keeps some).
+	const MemRegion *top = highest_usable(bi);
+	ASSERT_NE(top, nullptr);
+	EXPECT_LE(top->base + top->len, 256UL << 20);
+	EXPECT_EQ(std::memcmp(bi.rsdp, "RSD PTR ", 8), 0);
+	EXPECT_GE(bi.rsdp[15], 2);		// ACPI 2.0: the XSDT
+	const MemRegion *blocker;
+	EXPECT_TRUE(mem_range_usable(bi, MPENTRY_PADDR, PGSIZE, &blocker));
+}
+
+TEST(BootInfo, UsableRangeNamesWhatIsInTheWay)
+{
+	BootInfo bi{};
+	bi.mmap[0] = MemRegion{0, 0x6000, MEM_USABLE};
+	bi.mmap[1] = MemRegion{0x6000, 0x2000, MEM_USABLE};	// abuts: one usable range
+	bi.mmap[2] = MemRegion{0x8000, 0x1000, MEM_FW_CODE};
+	bi.mmap[3] = MemRegion{0x9000, 0x1000, MEM_USABLE};
+	bi.mmap[4] = MemRegion{0x7800, 0x100, MEM_RESERVED};	// overlaps usable: wins
+	bi.nmmap = 4;
+	const MemRegion *blocker = &bi.mmap[0];
+	EXPECT_TRUE(mem_range_usable(bi, 0x5000, 0x2000, &blocker));
+	EXPECT_EQ(blocker, nullptr);
+	EXPECT_FALSE(mem_range_usable(bi, 0x7000, 0x2000, &blocker));
+	ASSERT_NE(blocker, nullptr);
+	EXPECT_EQ(blocker->type, MEM_FW_CODE);
+	EXPECT_STREQ(mem_type_name(blocker->type), "firmware code (EFI runtime)");
+	EXPECT_FALSE(mem_range_usable(bi, 0xA000, 0x1000, &blocker));	// past the map
+	EXPECT_EQ(blocker, nullptr);
+	bi.nmmap = 5;
+	EXPECT_FALSE(mem_range_usable(bi, 0x7000, 0x1000, &blocker));
+	ASSERT_NE(blocker, nullptr);
+	EXPECT_EQ(blocker->type, MEM_RESERVED);
+	EXPECT_STREQ(efi_mem_type_name(5), "runtime services code");
+	EXPECT_STREQ(efi_mem_type_name(99), "unknown");
+}
+
 TEST(BootInfo, RamAboveTheHole)
 {
 	// -m 6G on q35: 2 GiB below the PCI hole, 4 GiB from 4 GiB up.

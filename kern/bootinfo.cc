@@ -13,8 +13,34 @@ enum : uint32_t {
 	MB2_TAG_END = 0,
 	MB2_TAG_CMDLINE = 1,
 	MB2_TAG_MMAP = 6,
+	MB2_TAG_FRAMEBUFFER = 8,
+	MB2_TAG_EFI64 = 12,
 	MB2_TAG_ACPI_OLD = 14,
 	MB2_TAG_ACPI_NEW = 15,
+	MB2_TAG_EFI_MMAP = 17,
+};
+
+// The framebuffer tag's body (multiboot2 specification, 3.6.12), then the
+// colour fields of an RGB one.
+struct Mb2Framebuffer {
+	uint64_t addr;
+	uint32_t pitch;
+	uint32_t width;
+	uint32_t height;
+	uint8_t bpp;
+	uint8_t type;
+	uint16_t reserved;
+};
+static_assert(sizeof(Mb2Framebuffer) == 24);
+
+// EFI_MEMORY_DESCRIPTOR (the loader says how far apart they are).
+struct EfiMemDesc {
+	uint32_t type;
+	uint32_t pad;
+	uint64_t phys_start;
+	uint64_t virt_start;
+	uint64_t pages;
+	uint64_t attribute;
 };
 
 struct Mb2Tag {
@@ -150,6 +176,51 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 			have_mmap = true;
 			break;
 		}
+		case MB2_TAG_FRAMEBUFFER: {
+			Mb2Framebuffer fb;
+			if (body_len < sizeof(fb))
+				return fail(out, "multiboot2 framebuffer tag is truncated (%u bytes)",
+					    body_len);
+			memcpy(&fb, body, sizeof(fb));
+			if (fb.type > 2)
+				break;		// a kind we do not know: as if none
+			out->fb = Framebuffer{fb.addr, fb.pitch, fb.width, fb.height, fb.bpp,
+					      static_cast<FbType>(fb.type)};
+			if (out->fb.type == FbType::Rgb) {
+				if (body_len < sizeof(fb) + 6)
+					return fail(out, "multiboot2 RGB framebuffer tag has no colour "
+						    "fields");
+				const uint8_t *c = body + sizeof(fb);
+				out->fb.red_pos = c[0], out->fb.red_size = c[1];
+				out->fb.green_pos = c[2], out->fb.green_size = c[3];
+				out->fb.blue_pos = c[4], out->fb.blue_size = c[5];
+			}
+			out->has_fb = true;
+			break;
+		}
+		case MB2_TAG_EFI64:
+			out->efi = true;
+			break;
+		case MB2_TAG_EFI_MMAP: {
+			if (body_len < 8)
+				return fail(out, "multiboot2 EFI memory map tag is truncated");
+			uint32_t desc_size;
+			memcpy(&desc_size, body, 4);
+			if (desc_size < sizeof(EfiMemDesc) || desc_size % 8 != 0)
+				return fail(out, "multiboot2 EFI memory descriptor size %u is invalid",
+					    desc_size);
+			for (uint32_t e = 8; e + desc_size <= body_len; e += desc_size) {
+				EfiMemDesc d;
+				memcpy(&d, body + e, sizeof(d));
+				out->efi_descs++;
+				if (d.type < kEfiMemTypes)
+					out->efi_pages[d.type] += d.pages;
+				else
+					out->efi_other_types++;
+			}
+			out->efi = true;
+			break;
+		}
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:
 			// The tag holds a copy of the RSDP; the newer one wins.
@@ -260,6 +331,59 @@ mem_type_name(uint32_t type)
 	case MEM_ACPI: return "ACPI data";
 	case MEM_NVS: return "ACPI NVS";
 	case MEM_BAD: return "bad";
+	case MEM_DISABLED: return "disabled";
+	case MEM_PERSISTENT: return "persistent";
+	case MEM_PERSISTENT_OLD: return "persistent (old e820 type 12)";
+	case MEM_COREBOOT: return "coreboot tables";
+	case MEM_FW_CODE: return "firmware code (EFI runtime)";
 	default: return "unknown";
 	}
+}
+
+const char *
+efi_mem_type_name(uint32_t type)
+{
+	static const char *const names[kEfiMemTypes] = {
+		"reserved", "loader code", "loader data", "boot services code",
+		"boot services data", "runtime services code", "runtime services data",
+		"conventional", "unusable", "ACPI reclaimable", "ACPI NVS", "MMIO",
+		"MMIO port space", "PAL code", "persistent", "unaccepted",
+	};
+	return type < kEfiMemTypes ? names[type] : "unknown";
+}
+
+const MemRegion *
+mem_region_at(const BootInfo &bi, uint64_t pa)
+{
+	// Firmware maps may overlap: anything but usable wins.
+	const MemRegion *found = nullptr;
+	for (int i = 0; i < bi.nmmap; i++) {
+		const MemRegion &r = bi.mmap[i];
+		if (pa >= r.base && pa - r.base < r.len && (found == nullptr || r.type != MEM_USABLE))
+			found = &r;
+	}
+	return found;
+}
+
+bool
+mem_range_usable(const BootInfo &bi, uint64_t pa, uint64_t len, const MemRegion **blocker)
+{
+	// No region but usable ones may touch the range (firmware maps
+	// overlap) ...
+	for (int i = 0; i < bi.nmmap; i++) {
+		const MemRegion &r = bi.mmap[i];
+		if (r.type != MEM_USABLE && r.base < pa + len && pa < r.base + r.len) {
+			*blocker = &r;
+			return false;
+		}
+	}
+	// ... and usable ones, perhaps several abutting, must cover it all.
+	*blocker = nullptr;
+	for (uint64_t at = pa; at < pa + len;) {
+		const MemRegion *r = mem_region_at(bi, at);
+		if (r == nullptr)
+			return false;
+		at = r->base + r->len;
+	}
+	return true;
 }

@@ -1,10 +1,15 @@
-// Console devices. Input is polled (the kernel runs with interrupts off) from
-// the serial port and the keyboard into one ring buffer.
+// Console devices: the COM1 serial port always; the VGA text screen or the
+// loader's framebuffer, whichever the loader says there is. Input is polled
+// (the kernel runs with interrupts off) from the serial port and the
+// keyboard into one ring buffer.
 
 #include <inc/memlayout.h>
+#include <inc/stdio.h>
 #include <inc/string.h>
 #include <inc/x86.h>
+#include <kern/bootinfo.h>
 #include <kern/console.h>
+#include <kern/font.h>
 #include <kern/pmap.h>
 
 namespace {
@@ -59,31 +64,41 @@ serial_getc()
 	return inb(COM1 + COM_RX);
 }
 
-// ---- VGA text screen ----
-constexpr int CRT_ROWS = 25, CRT_COLS = 80, CRT_SIZE = CRT_ROWS * CRT_COLS;
+// ---- Early output ----
+// What is printed before the loader's word on the screen is known (the
+// banner, the boot information) goes to serial at once and is kept here,
+// to be drawn when the screen is set up.
+char early[8192];
+size_t early_len;
+bool early_overflowed;
+
+// ---- VGA text screen (only where the loader said text mode is on) ----
 constexpr uint16_t CRT_PORT = 0x3D4;
-constexpr physaddr_t CGA_BUF = 0xB8000;
 
 volatile uint16_t *crt_buf;
-int crt_pos;
+int crt_cols, crt_rows, crt_pos;
 
-void
-cga_init()
+bool
+cga_init(physaddr_t pa, int cols, int rows)
 {
-	crt_buf = static_cast<volatile uint16_t *>(KADDR(CGA_BUF));
-	uint16_t was = crt_buf[0];
-	crt_buf[0] = 0xA55A;
-	if (crt_buf[0] != 0xA55A) {
-		crt_buf = nullptr;	// no VGA memory: serial only
-		return;
-	}
-	crt_buf[0] = was;
+	auto *buf = static_cast<volatile uint16_t *>(const_cast<void *>(phys_map(pa, cols * rows * 2)));
+	if (buf == nullptr)
+		return false;
+	uint16_t was = buf[0];
+	buf[0] = 0xA55A;
+	if (buf[0] != 0xA55A)
+		return false;		// no memory there after all
+	buf[0] = was;
+	crt_buf = buf;
+	crt_cols = cols;
+	crt_rows = rows;
 	outb(CRT_PORT, 14);
 	crt_pos = inb(CRT_PORT + 1) << 8;
 	outb(CRT_PORT, 15);
 	crt_pos |= inb(CRT_PORT + 1);
-	if (crt_pos >= CRT_SIZE)
+	if (crt_pos >= cols * rows)
 		crt_pos = 0;
+	return true;
 }
 
 void
@@ -91,6 +106,7 @@ cga_putc(int c)
 {
 	if (crt_buf == nullptr)
 		return;
+	int size = crt_cols * crt_rows;
 	uint16_t cell = static_cast<uint16_t>(c & 0xFF) | 0x0700;
 	switch (c & 0xFF) {
 	case '\b':
@@ -98,10 +114,10 @@ cga_putc(int c)
 			crt_buf[--crt_pos] = ' ' | 0x0700;
 		break;
 	case '\n':
-		crt_pos += CRT_COLS;
+		crt_pos += crt_cols;
 		[[fallthrough]];
 	case '\r':
-		crt_pos -= crt_pos % CRT_COLS;
+		crt_pos -= crt_pos % crt_cols;
 		break;
 	case '\t':
 		do
@@ -112,12 +128,12 @@ cga_putc(int c)
 		crt_buf[crt_pos++] = cell;
 		break;
 	}
-	if (crt_pos >= CRT_SIZE) {
-		for (int i = 0; i < CRT_SIZE - CRT_COLS; i++)
-			crt_buf[i] = crt_buf[i + CRT_COLS];
-		for (int i = CRT_SIZE - CRT_COLS; i < CRT_SIZE; i++)
+	if (crt_pos >= size) {
+		for (int i = 0; i < size - crt_cols; i++)
+			crt_buf[i] = crt_buf[i + crt_cols];
+		for (int i = size - crt_cols; i < size; i++)
 			crt_buf[i] = ' ' | 0x0700;
-		crt_pos -= CRT_COLS;
+		crt_pos -= crt_cols;
 	}
 }
 
@@ -131,6 +147,154 @@ cga_update_cursor()
 	outb(CRT_PORT + 1, static_cast<uint8_t>(crt_pos >> 8));
 	outb(CRT_PORT, 15);
 	outb(CRT_PORT + 1, static_cast<uint8_t>(crt_pos));
+}
+
+// ---- Framebuffer console (a linear RGB framebuffer, as UEFI gives) ----
+// The text lives in a grid of characters; cons_flush draws the cells that
+// changed since the last one, so scrolling costs a redraw of what differs,
+// not a copy of the whole screen.
+constexpr int kCellWidth = kFontWidth + 1, kCellHeight = kFontHeight + 2;
+constexpr int kMaxCols = 256, kMaxRows = 128;
+
+struct FbConsole {
+	uint8_t *base;
+	uint32_t pitch, bytes_pp;
+	uint32_t fg, bg;		// pixel values
+	int scale;			// each font pixel is scale x scale
+	int cols, rows;
+	int pos;			// the cursor, as a cell index
+	int drawn_cursor;		// where the cursor was drawn; -1: nowhere
+	uint8_t text[kMaxRows * kMaxCols];
+	uint8_t shown[kMaxRows * kMaxCols];	// what the screen shows; 0: not drawn
+} fbc;
+
+uint32_t
+fb_color(const Framebuffer &fb, uint8_t r, uint8_t g, uint8_t b)
+{
+	auto field = [](uint8_t v, uint8_t pos, uint8_t size) -> uint32_t {
+		if (size == 0 || size > 8 || pos + size > 32)
+			return 0;
+		return static_cast<uint32_t>(v >> (8 - size)) << pos;
+	};
+	return field(r, fb.red_pos, fb.red_size) | field(g, fb.green_pos, fb.green_size) |
+	       field(b, fb.blue_pos, fb.blue_size);
+}
+
+void
+fb_fill(int x, int y, int w, int h, uint32_t color)
+{
+	for (int row = y; row < y + h; row++) {
+		uint8_t *p = fbc.base + static_cast<size_t>(row) * fbc.pitch + x * fbc.bytes_pp;
+		if (fbc.bytes_pp == 4) {
+			auto *q = reinterpret_cast<volatile uint32_t *>(p);
+			for (int i = 0; i < w; i++)
+				q[i] = color;
+		} else {
+			for (int i = 0; i < w; i++)
+				for (uint32_t b = 0; b < fbc.bytes_pp; b++)
+					reinterpret_cast<volatile uint8_t *>(p)[i * fbc.bytes_pp + b] =
+						static_cast<uint8_t>(color >> (8 * b));
+		}
+	}
+}
+
+void
+fb_draw_cell(int cell, bool cursor)
+{
+	int s = fbc.scale;
+	int x0 = (cell % fbc.cols) * kCellWidth * s, y0 = (cell / fbc.cols) * kCellHeight * s;
+	fb_fill(x0, y0, kCellWidth * s, kCellHeight * s, fbc.bg);
+	const uint8_t *glyph = font_glyph(fbc.text[cell]);
+	for (int row = 0; row < kFontHeight; row++)
+		for (int col = 0; col < kFontWidth; col++)
+			if (glyph[row] & (1 << (kFontWidth - 1 - col)))
+				fb_fill(x0 + col * s, y0 + row * s, s, s, fbc.fg);
+	if (cursor)		// an underline, in the gap below the glyph
+		fb_fill(x0, y0 + kFontHeight * s, kFontWidth * s, s, fbc.fg);
+	fbc.shown[cell] = fbc.text[cell];
+}
+
+bool
+fb_init(const Framebuffer &fb)
+{
+	if (fb.bpp != 16 && fb.bpp != 24 && fb.bpp != 32)
+		return false;
+	size_t size = static_cast<size_t>(fb.pitch) * fb.height;
+	auto *base = static_cast<uint8_t *>(const_cast<void *>(phys_map(fb.addr, size)));
+	if (base == nullptr || fb.width < kCellWidth * 40 || fb.pitch < fb.width * (fb.bpp / 8))
+		return false;
+	fbc.base = base;
+	fbc.pitch = fb.pitch;
+	fbc.bytes_pp = fb.bpp / 8;
+	fbc.fg = fb_color(fb, 0xAA, 0xAA, 0xAA);	// VGA's light grey on black
+	fbc.bg = fb_color(fb, 0, 0, 0);
+	// The largest scale that still gives 80x25, or more, characters.
+	fbc.scale = 1;
+	while (fb.width / (kCellWidth * (fbc.scale + 1)) >= 80 &&
+	       fb.height / (kCellHeight * (fbc.scale + 1)) >= 25)
+		fbc.scale++;
+	while (fb.width / (kCellWidth * fbc.scale) > kMaxCols ||
+	       fb.height / (kCellHeight * fbc.scale) > kMaxRows)
+		fbc.scale++;
+	fbc.cols = fb.width / (kCellWidth * fbc.scale);
+	fbc.rows = fb.height / (kCellHeight * fbc.scale);
+	fbc.pos = 0;
+	fbc.drawn_cursor = -1;
+	memset(fbc.text, ' ', sizeof(fbc.text));
+	memset(fbc.shown, 0, sizeof(fbc.shown));
+	fb_fill(0, 0, fb.width, fb.height, fbc.bg);	// whatever GRUB left
+	memset(fbc.shown, ' ', sizeof(fbc.shown));
+	return true;
+}
+
+void
+fb_putc(int c)
+{
+	if (fbc.base == nullptr)
+		return;
+	int size = fbc.cols * fbc.rows;
+	switch (c & 0xFF) {
+	case '\b':
+		if (fbc.pos > 0)
+			fbc.text[--fbc.pos] = ' ';
+		break;
+	case '\n':
+		fbc.pos += fbc.cols;
+		[[fallthrough]];
+	case '\r':
+		fbc.pos -= fbc.pos % fbc.cols;
+		break;
+	case '\t':
+		do
+			fb_putc(' ');
+		while (fbc.pos % 8);
+		break;
+	default:
+		fbc.text[fbc.pos++] = static_cast<uint8_t>(c);
+		break;
+	}
+	if (fbc.pos >= size) {
+		memmove(fbc.text, fbc.text + fbc.cols, size - fbc.cols);
+		memset(fbc.text + size - fbc.cols, ' ', fbc.cols);
+		fbc.pos -= fbc.cols;
+	}
+}
+
+void
+fb_flush()
+{
+	if (fbc.base == nullptr)
+		return;
+	int size = fbc.cols * fbc.rows;
+	for (int i = 0; i < size; i++)
+		if (fbc.shown[i] != fbc.text[i] && i != fbc.pos)
+			fb_draw_cell(i, false);
+	if (fbc.drawn_cursor != fbc.pos && fbc.drawn_cursor >= 0 && fbc.drawn_cursor < size)
+		fb_draw_cell(fbc.drawn_cursor, false);
+	if (fbc.pos < size && (fbc.drawn_cursor != fbc.pos || fbc.shown[fbc.pos] != fbc.text[fbc.pos])) {
+		fb_draw_cell(fbc.pos, true);
+		fbc.drawn_cursor = fbc.pos;
+	}
 }
 
 // ---- PS/2 keyboard (scan code set 1) ----
@@ -219,7 +383,61 @@ void
 cons_init()
 {
 	serial_init();
-	cga_init();
+}
+
+void
+cons_init_display(const BootInfo &bi)
+{
+	// Text mode only where the loader said so: GRUB's framebuffer tag of
+	// type EGA text; for QEMU -kernel (PVH, which says nothing about the
+	// screen), the video mode the BIOS recorded in its data area (0x449).
+	const char *why = "";
+	char what[96] = "";
+	if (bi.protocol == BootProtocol::Pvh) {
+		auto *mode = static_cast<const volatile uint8_t *>(phys_map(0x449, 1));
+		if (mode && (*mode == 2 || *mode == 3) && cga_init(0xB8000, 80, 25))
+			snprintf(what, sizeof(what), "VGA text, 80x25 (BIOS video mode %u)", *mode);
+		else
+			why = "the BIOS set no colour text mode (its video mode byte is not 2 or 3), and QEMU -kernel gives no framebuffer";
+	} else if (!bi.has_fb) {
+		why = "the loader reported neither text mode nor a framebuffer";
+	} else if (bi.fb.type == FbType::EgaText) {
+		if (cga_init(bi.fb.addr, bi.fb.width, bi.fb.height))
+			snprintf(what, sizeof(what), "VGA text, %ux%u", bi.fb.width, bi.fb.height);
+		else
+			why = "the loader's text-mode screen is not readable";
+	} else if (bi.fb.type == FbType::Rgb) {
+		if (fb_init(bi.fb))
+			snprintf(what, sizeof(what), "framebuffer %ux%u, %u bits at %#lx: %dx%d characters",
+				 bi.fb.width, bi.fb.height, bi.fb.bpp, bi.fb.addr, fbc.cols, fbc.rows);
+		else
+			why = "the loader's framebuffer has a size or depth this console cannot draw";
+	} else {
+		why = "the loader's framebuffer is palette-indexed, which this console cannot draw";
+	}
+
+	if (what[0] != '\0') {
+		// What was printed so far, drawn now.
+		for (size_t i = 0; i < early_len; i++) {
+			cga_putc(early[i]);
+			fb_putc(early[i]);
+		}
+		cons_flush();
+		cprintf("console: serial and %s%s\n", what,
+			early_overflowed ? " (the first lines of the boot are on serial only)" : "");
+	} else {
+		cprintf("console: serial only: %s\n", why);
+	}
+	early_len = sizeof(early);	// no more keeping
+}
+
+uint64_t
+cons_framebuffer(uint64_t *len)
+{
+	if (fbc.base == nullptr)
+		return 0;
+	*len = static_cast<uint64_t>(fbc.pitch) * boot_info.fb.height;
+	return boot_info.fb.addr;
 }
 
 bool
@@ -233,13 +451,19 @@ cons_putc(int c)
 {
 	if (serial_exists)
 		serial_putc(c);
+	if (early_len < sizeof(early)) {
+		early[early_len++] = static_cast<char>(c);
+		early_overflowed |= early_len == sizeof(early);
+	}
 	cga_putc(c);
+	fb_putc(c);
 }
 
 void
 cons_flush()
 {
 	cga_update_cursor();
+	fb_flush();
 }
 
 int

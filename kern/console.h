@@ -1,12 +1,20 @@
-// The console: COM1 serial port, VGA text screen and PS/2 keyboard.
+// The console: COM1 serial port, VGA text screen or framebuffer, PS/2 keyboard.
 #pragma once
 
+struct BootInfo;
+
+// The serial port, first thing; the screen once the boot information says
+// what there is (everything printed before is drawn then).
 void cons_init();
+void cons_init_display(const BootInfo &bi);
+// The framebuffer the console draws into: its physical address and, in
+// *len, its size; 0 when it draws into none (mem_init maps it).
+uint64_t cons_framebuffer(uint64_t *len);
 // Writes one character to every output device. Callers serialize through
 // cprintf's lock, and call cons_flush when a piece of output is complete.
 void cons_putc(int c);
 void cons_flush();
 // Returns the next input character, or 0 if none is waiting.
 int cons_getc();
-// True when a VGA text screen was found.
+// True when the console draws on a VGA text screen.
 bool cons_has_vga();

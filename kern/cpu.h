@@ -40,7 +40,9 @@ struct Cpu {
 	pte_t *cpu_pgdir;		// the page table in CR3 (load_pgdir keeps it)
 	Atomic<uint64_t> ipi_ack;	// the last cross-CPU request answered (ipi.cc)
 	uint64_t slice_end;		// TSC when the running environment's slice ends; 0: none yet
-	uint64_t yield_tsc;		// TSC when this CPU last called sched_yield
+	uint64_t asked_tsc;		// TSC when this CPU's environment last asked the
+					// kernel for something (a trap other than an
+					// interrupt) or gave the CPU up (sched_yield)
 	uint32_t nmi_unreported;	// NMIs taken while the console was busy
 	uint64_t nmi_rips[kNmiBacklog];	// where the first of those arrived
 	bool panicking;			// set by _panic, to catch a panic inside a panic

@@ -50,13 +50,29 @@ void
 print_boot_info()
 {
 	cprintf("boot: %s, command line \"%s\"%s\n",
-		boot_info.protocol == BootProtocol::Multiboot2 ? "multiboot2 (GRUB)"
-							       : "PVH (QEMU -kernel)",
+		boot_info.protocol == BootProtocol::Pvh ? "PVH (QEMU -kernel)"
+		: boot_info.efi				  ? "multiboot2 (GRUB), UEFI firmware"
+							  : "multiboot2 (GRUB)",
 		boot_info.cmdline, boot_info.cmdline_truncated ? " (truncated)" : "");
 	for (int i = 0; i < boot_info.nmmap; i++) {
 		const MemRegion &r = boot_info.mmap[i];
 		cprintf("  mem [0x%09lx-0x%09lx] %s\n", r.base, r.base + r.len - 1,
 			mem_type_name(r.type));
+	}
+	if (boot_info.efi_descs > 0) {
+		// GRUB made the map above from this one.
+		cprintf("  EFI memory map, %u descriptors:", boot_info.efi_descs);
+		const char *sep = " ";
+		for (uint32_t t = 0; t < kEfiMemTypes; t++)
+			if (boot_info.efi_pages[t] > 0) {
+				cprintf("%s%s %lu KiB", sep, efi_mem_type_name(t),
+					boot_info.efi_pages[t] * 4);
+				sep = ", ";
+			}
+		if (boot_info.efi_other_types > 0)
+			cprintf("%s%u of types the UEFI specification does not define", sep,
+				boot_info.efi_other_types);
+		cprintf("\n");
 	}
 	if (boot_info.mmap_truncated)
 		cprintf("warning: the firmware memory map has more than %zu entries; "
@@ -278,6 +294,7 @@ kern_main(uint32_t magic, uint32_t info_pa)
 	static constinit TableRecorder bootinfo_reads(PhysMem{early_phys_map, nullptr});
 	if (!bootinfo_parse(magic, info_pa, bootinfo_reads.mem(), &boot_info))
 		panic("cannot use the boot information: %s", boot_info.error);
+	cons_init_display(boot_info);
 	print_boot_info();
 	boot_phase("boot info");
 	cmdline_parse(boot_info.cmdline, &kargs, print_cmdline_problem, nullptr);

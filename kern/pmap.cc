@@ -5,6 +5,7 @@
 #include <inc/string.h>
 #include <inc/x86.h>
 #include <kern/clock.h>
+#include <kern/console.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
@@ -643,8 +644,8 @@ map_kernel_image()
 	boot_map_region(kern_pgdir, data, image_end - data, data - KERNBASE, PTE_W | PTE_NX);
 }
 
-// The direct map: the first MiB (BIOS data, VGA, the AP trampoline) and
-// every RAM range of the firmware map. Other firmware ranges are mapped on
+// The direct map: the first MiB (BIOS data, VGA, the AP trampoline),
+// every RAM range of the firmware map and the console's framebuffer. Other firmware ranges are mapped on
 // demand by phys_map().
 void
 map_direct()
@@ -660,6 +661,12 @@ map_direct()
 					PTE_W | PTE_NX | PTE_PS);
 	}
 	boot_map_region(kern_pgdir, DIRECTMAP, EXTPHYSMEM, 0, PTE_W | PTE_NX);
+	// The framebuffer the console draws into (not RAM, so not above).
+	uint64_t fb_len;
+	if (physaddr_t fb = cons_framebuffer(&fb_len))
+		boot_map_region(kern_pgdir, DIRECTMAP + ROUNDDOWN(fb, PGSIZE),
+				ROUNDUP(fb + fb_len, PGSIZE) - ROUNDDOWN(fb, PGSIZE),
+				ROUNDDOWN(fb, PGSIZE), PTE_W | PTE_NX);
 }
 
 Spinlock mmio_lock("mmio");

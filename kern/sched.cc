@@ -74,7 +74,7 @@ sched_yield()
 	assert(kernel_lock.holding());
 	// Whoever runs next gets a whole slice: a yield gives up the rest.
 	thiscpu->slice_end = 0;
-	thiscpu->yield_tsc = rdtsc();
+	thiscpu->asked_tsc = rdtsc();
 	// LAB 4 EXERCISE sched_yield BEGIN
 	// Round robin: search envs[] for an ENV_RUNNABLE environment, starting
 	// just after the one this CPU ran last (curenv, if any) and wrapping

@@ -4,6 +4,7 @@
 #include <inc/assert.h>
 #include <inc/string.h>
 #include <inc/x86.h>
+#include <kern/bootinfo.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
 #include <kern/cpu.h>
@@ -376,6 +377,20 @@ mp_init()
 void
 boot_aps()
 {
+	// The trampoline goes over whatever is at MPENTRY_PADDR: never over
+	// memory the firmware keeps (under UEFI, its runtime code may be there).
+	const MemRegion *blocker;
+	if (ncpu > 1 && !mem_range_usable(boot_info, MPENTRY_PADDR, PGSIZE, &blocker)) {
+		if (blocker)
+			cprintf("SMP: MPENTRY_PADDR %#lx lies in firmware memory [%#lx-%#lx] (%s): "
+				"the APs are not started\n", MPENTRY_PADDR, blocker->base,
+				blocker->base + blocker->len - 1, mem_type_name(blocker->type));
+		else
+			cprintf("SMP: MPENTRY_PADDR %#lx is in no region of the firmware memory map: "
+				"the APs are not started\n", MPENTRY_PADDR);
+		cprintf("SMP: 1 of %d CPUs started\n", ncpu);
+		return;
+	}
 	// Copy the trampoline to MPENTRY_PADDR (page_init kept that page free).
 	auto *code = static_cast<char *>(KADDR(MPENTRY_PADDR));
 	memmove(code, mpentry_start, mpentry_end - mpentry_start);

@@ -6,11 +6,13 @@
 namespace {
 
 constexpr int kWords = PGSIZE / sizeof(uint64_t);
-constexpr int kRounds = 200;
+constexpr int kRounds = 1000;
 alignas(PGSIZE) volatile uint64_t page[kWords];
 // A page the two really share, mapped after fork: the starting line.
 constexpr uintptr_t kShared = 0x10000000;
 auto *const ready = reinterpret_cast<volatile uint32_t *>(kShared);
+// Where each started: its CPU + 1 (0: not yet); the parent's is [0].
+auto *const started = reinterpret_cast<volatile int *>(kShared + 64);
 
 bool
 mapped(uintptr_t va)
@@ -19,13 +21,34 @@ mapped(uintptr_t va)
 	       (uvpd[va >> PDXSHIFT] & PTE_P) && (uvpt[va >> PTXSHIFT] & PTE_P);
 }
 
-void
-scribble(uint64_t mine, const char *who)
+// Both start at once, as far as two CPUs can: each waits until the other
+// is running on another CPU, or has already started on one other than its
+// own. (Under a loaded host one virtual CPU can stall, and the other then
+// runs both in turn: that would be no race at all.) Returns the CPU this
+// one started on.
+int
+wait_for_the_other(envid_t other_id, int me)
 {
-	// Both start at once, as far as two CPUs can.
+	const volatile Env *other = &envs[ENVX(other_id)];
 	__atomic_fetch_add(ready, 1, __ATOMIC_SEQ_CST);
-	while (*ready < 2)
+	for (;;) {
+		int cpu = thisenv->env_cpunum;
+		int other_cpu = other->env_cpunum;
+		bool other_runs = other->env_status == ENV_RUNNING && other_cpu >= 0;
+		int other_start = started[1 - me];
+		if (*ready >= 2 && cpu >= 0 &&
+		    ((other_runs && other_cpu != cpu) || (other_start > 0 && other_start - 1 != cpu))) {
+			started[me] = cpu + 1;
+			return cpu;
+		}
 		sys_yield();
+	}
+}
+
+void
+scribble(uint64_t mine, const char *who, envid_t other_id, int me)
+{
+	int cpu = wait_for_the_other(other_id, me);
 	int bad = 0;
 	for (int round = 0; round < kRounds; round++) {
 		uint64_t v = mine + round;
@@ -34,7 +57,7 @@ scribble(uint64_t mine, const char *who)
 		for (int i = 0; i < kWords; i++)
 			bad += page[i] != v;
 	}
-	cprintf("cowrace: the %s (CPU %d) %s\n", who, thisenv->env_cpunum,
+	cprintf("cowrace: the %s (CPU %d) %s\n", who, cpu,
 		bad ? "saw the other's writes" : "saw only its own writes");
 }
 
@@ -51,14 +74,14 @@ umain(int, char **)
 	if (kid == 0) {
 		while (!mapped(kShared))
 			sys_yield();
-		scribble(0xc41d000000000000UL, "child");
+		scribble(0xc41d000000000000UL, "child", thisenv->env_parent_id, 1);
 		return;
 	}
 	int r;
 	if ((r = sys_page_alloc(0, (void *) kShared, PTE_P | PTE_U | PTE_W)) < 0 ||
 	    (r = sys_page_map(0, (void *) kShared, kid, (void *) kShared, PTE_P | PTE_U | PTE_W)) < 0)
 		panic("sharing a page with the child: %s", error_string(r));
-	scribble(0x9a4e000000000000UL, "parent");
+	scribble(0x9a4e000000000000UL, "parent", kid, 0);
 	const volatile Env *e = &envs[ENVX(kid)];
 	while (e->env_id == kid && e->env_status != ENV_FREE)
 		sys_yield();
