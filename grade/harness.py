@@ -97,6 +97,10 @@ class Boot:
     # that matches one ends the run (QEMU is told to quit through its
     # monitor). QemuRun.stopped_on is that line.
     stop_on: list = field(default_factory=list)
+    # After a kernel panic, a kernel in its monitor waits for ever: the run
+    # ends this many seconds after the panic line (QemuRun.stopped_on is
+    # that line), unless QEMU exits first (monitor=off). None: never.
+    panic_grace: float = 3.0
     # Run with no other grader's QEMU running on this machine, in this tree
     # or another (they wait): for tests of how work spreads over CPUs or of
     # how soon something happens, which a busy host skews.
@@ -386,6 +390,7 @@ def _run_qemu(full, boot, monitor):
     out, err = bytearray(), bytearray()
     stop_rx = [re.compile(p.encode()) for p in boot.stop_on]
     stopped = []
+    panic_at = []       # when the first panic line came
 
     def read_stdout():
         checked = 0     # out[:checked] holds only lines already looked at
@@ -394,6 +399,9 @@ def _run_qemu(full, boot, monitor):
             if not chunk:
                 break
             out.extend(chunk)
+            if (not panic_at and boot.panic_grace is not None and
+                    b"kernel panic on CPU" in out[max(0, len(out) - len(chunk) - 32):]):
+                panic_at.append(time.monotonic())
             if not stop_rx or stopped:
                 continue
             end = out.rfind(b"\n")
@@ -410,7 +418,21 @@ def _run_qemu(full, boot, monitor):
     def read_stderr():
         err.extend(proc.stderr.read())
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (read_stdout, read_stderr)]
+    def end_after_panic():
+        # A kernel that panicked with its monitor on waits for ever.
+        while proc.poll() is None:
+            if panic_at and time.monotonic() - panic_at[0] > boot.panic_grace and not stopped:
+                m = re.search(rb"kernel panic on CPU [^\r\n]*", out)
+                stopped.append(m.group(0).decode("utf-8", "replace") if m else "kernel panic")
+                try:
+                    _monitor_command(monitor, "quit")
+                except OSError:
+                    os.killpg(proc.pid, 9)
+                return
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=f, daemon=True)
+               for f in (read_stdout, read_stderr, end_after_panic)]
     for t in threads:
         t.start()
     deadline = time.monotonic() + boot.timeout

@@ -66,7 +66,7 @@ def test_set_status_on_a_child_running_elsewhere():
 
 def late_ap(name, crash, smpboot):
     # aptimeout=300: a deadline of 300 ms instead of 2 s, to spare the wait.
-    return harness.run("race-%s-%s" % (name, smpboot), cpus=4,
+    return harness.run("race-%s-%s" % (name, smpboot), cpus=4, timeout=20,
                        kargs="monitor=off exitat=smp crash=%s crashcpu=2 aptimeout=300 "
                        "smpboot=%s" % (crash, smpboot))
 

@@ -2,11 +2,15 @@
 // at the same time, each its own pattern, and check every word they read
 // back: each must see only its own writes.
 #include <inc/lib.h>
+#include <inc/x86.h>
 
 namespace {
 
 constexpr int kWords = PGSIZE / sizeof(uint64_t);
 constexpr int kRounds = 1000;
+// How long to wait for the other CPU: TSC cycles, some seconds at the TSC
+// rates of today's hosts (a user program has no clock of its own).
+constexpr uint64_t kPatience = 10'000'000'000;
 alignas(PGSIZE) volatile uint64_t page[kWords];
 // A page the two really share, mapped after fork: the starting line.
 constexpr uintptr_t kShared = 0x10000000;
@@ -31,7 +35,11 @@ wait_for_the_other(envid_t other_id, int me)
 {
 	const volatile Env *other = &envs[ENVX(other_id)];
 	__atomic_fetch_add(ready, 1, __ATOMIC_SEQ_CST);
+	uint64_t start = rdtsc();
 	for (;;) {
+		if (rdtsc() - start > kPatience)
+			panic("the %s never saw the other run on another CPU: is only one CPU running?",
+			      me ? "child" : "parent");
 		int cpu = thisenv->env_cpunum;
 		int other_cpu = other->env_cpunum;
 		bool other_runs = other->env_status == ENV_RUNNING && other_cpu >= 0;
