@@ -63,8 +63,13 @@ def tcg_x2apic():
 
 
 def make(*args, env=None, check=True, timeout=600):
-    """Runs make quietly in the project root; returns the CompletedProcess."""
+    """Runs make quietly in the project root; returns the CompletedProcess.
+    It is a make of its own, not part of the one that may have started the
+    graders (make -j4 grade): that one's flags would add its jobserver and
+    "Entering directory" lines to what print-qemu prints."""
     cmd = ["make", "-s", "--no-print-directory", *args]
+    env = {k: v for k, v in (env or os.environ).items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                           env=env, timeout=timeout)
     if check and proc.returncode != 0:
