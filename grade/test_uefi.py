@@ -16,7 +16,9 @@ import screen
 from labdeps import envs, mark
 
 # OVMF takes about 5 s to start under TCG, against half a second for SeaBIOS.
-pytestmark = pytest.mark.slow
+# Developer tests (make test); make grade, as in a student's tree, leaves
+# them out.
+pytestmark = [pytest.mark.slow, pytest.mark.developer]
 
 CHECKS = [
     r"^check_page_free_list\(\) succeeded!",
@@ -35,7 +37,10 @@ def uefi_run(name, **kw):
     pytest.param(n, how, marks=mark(envs(n, serial=how == "serial")), id="%d-%s" % (n, how))
     for n in (1, 4, 8) for how in ("serial", "parallel")])
 def test_uefi_boot_checks_memory_starts_cpus_and_runs_programs(cpus, smpboot):
-    r = uefi_run("uefi-%d-%s" % (cpus, smpboot), cpus=cpus,
+    # 8 CPUs alone on the host: among other graders' QEMUs the boot CPU has
+    # been seen to stall for seconds while its APs waited for the big kernel
+    # lock (the lock-wait warnings then fail the test).
+    r = uefi_run("uefi-%d-%s" % (cpus, smpboot), cpus=cpus, exclusive=cpus >= 8,
                  kargs="monitor=off smpboot=%s run=hello" % smpboot)
     r.expect_pass()
     r.expect(r"^boot: multiboot2 \(GRUB\), UEFI firmware, command line ",
