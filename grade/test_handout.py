@@ -187,6 +187,29 @@ def test_stub_fails_exactly_its_graders(exercise, tmp_path):
     # One student tree with only this exercise stubbed, graded: the tests
     # marked with it must fail, and every other must pass (KVM and slow
     # tests only where they are marked with it: their quick twins run here).
+    tests = grade_stubbed(exercise, tmp_path)
+    assert any(exercise in t["exercises"] for t in tests), "no grader depends on " + exercise
+
+
+SECOND_QEMU = os.path.join(harness.ROOT, "obj", "qemu-backports")
+
+
+@pytest.mark.slow
+def test_x2apic_stub_loses_points_under_tcg_on_a_qemu_that_emulates_it(tmp_path):
+    # The x2apic exercise graded without KVM: on a QEMU whose TCG offers
+    # x2APIC (the second QEMU, make fetch-qemu), its stub fails the TCG
+    # x2APIC graders, and only those.
+    if not os.path.isdir(SECOND_QEMU):
+        pytest.skip("no second QEMU in obj/qemu-backports (make fetch-qemu)")
+    tests = grade_stubbed("x2apic", tmp_path, ["QEMU=%s" % SECOND_QEMU], "-k 'test_qemu'")
+    lost = [t["nodeid"] for t in tests if t["outcome"] == "failed"]
+    assert any("x2apic_under_tcg" in n for n in lost), lost
+
+
+def grade_stubbed(exercise, tmp_path, make_vars=(), pytestargs=""):
+    """Grades a student tree with only this exercise stubbed (--stub-check)
+    and checks that exactly the tests marked with it failed; returns the
+    tests that ran."""
     base = base_tree()
     tree, stubbed = tmp_path / "tree", tmp_path / "stubbed"
     subprocess.run(["cp", "-a", base, str(tree)], check=True)
@@ -203,8 +226,8 @@ def test_stub_fails_exactly_its_graders(exercise, tmp_path):
     # QEMU to start and stop, for an exclusive run's turn), not computing.
     subprocess.run(["make", "-s", "-j2", "all"], cwd=tree, capture_output=True,
                    stdin=subprocess.DEVNULL, timeout=900)   # make grade says what fails
-    p = subprocess.run(["make", "grade", "GRADE_JSON=%s" % results_file,
-                        "PYTESTARGS=-n 2 --stub-check=%s" % exercise],
+    p = subprocess.run(["make", "grade", "GRADE_JSON=%s" % results_file, *make_vars,
+                        "PYTESTARGS=-n 2 --stub-check=%s %s" % (exercise, pytestargs)],
                        cwd=tree, capture_output=True, text=True, timeout=1500,
                        stdin=subprocess.DEVNULL)
     diagnostic = re.search(r"^\S+\.(cc|h|S|ld):\d+(:\d+)?: (warning|error):.*$",
@@ -225,7 +248,7 @@ def test_stub_fails_exactly_its_graders(exercise, tmp_path):
                 "\n" + t["reason"][-1200:] if not marked else ""))
     assert not wrong, "with %s stubbed (%s changed):\n%s" % (exercise, ", ".join(changed),
                                                             "\n".join(wrong))
-    assert any(exercise in t["exercises"] for t in tests), "no grader depends on " + exercise
+    return tests
 
 
 def test_no_solution_reaches_the_student_tree(tmp_path):
