@@ -120,6 +120,20 @@ set_cmdline(BootInfo *out, const char *s, size_t len)
 	out->cmdline[n] = '\0';
 }
 
+// Both memory-map tags start alike: an entry size (4 bytes) and 4 more
+// bytes (a version), then entries of that size. Returns the entry size, or
+// 0 if the header is cut short or the size is below min or not a multiple
+// of 8.
+uint32_t
+map_entry_size(const uint8_t *body, uint32_t body_len, uint32_t min)
+{
+	if (body_len < 8)
+		return 0;
+	uint32_t size;
+	memcpy(&size, body, 4);
+	return size >= min && size % 8 == 0 ? size : 0;
+}
+
 bool
 parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 {
@@ -160,14 +174,10 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 				    strnlen(reinterpret_cast<const char *>(body), body_len));
 			break;
 		case MB2_TAG_MMAP: {
-			if (body_len < 8)
-				return fail(out, "multiboot2 memory map tag is truncated");
-			uint32_t entry_size, entry_version;
-			memcpy(&entry_size, body, 4);
-			memcpy(&entry_version, body + 4, 4);
-			if (entry_size < sizeof(Mb2MmapEntry) || entry_size % 8 != 0)
-				return fail(out, "multiboot2 memory map entry size %u is invalid",
-					    entry_size);
+			uint32_t entry_size = map_entry_size(body, body_len, sizeof(Mb2MmapEntry));
+			if (entry_size == 0)
+				return fail(out, "multiboot2 memory map tag is truncated, or its "
+					    "entry size is invalid");
 			for (uint32_t e = 8; e + entry_size <= body_len; e += entry_size) {
 				Mb2MmapEntry ent;
 				memcpy(&ent, body + e, sizeof(ent));
@@ -202,13 +212,10 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 			out->efi = true;
 			break;
 		case MB2_TAG_EFI_MMAP: {
-			if (body_len < 8)
-				return fail(out, "multiboot2 EFI memory map tag is truncated");
-			uint32_t desc_size;
-			memcpy(&desc_size, body, 4);
-			if (desc_size < sizeof(EfiMemDesc) || desc_size % 8 != 0)
-				return fail(out, "multiboot2 EFI memory descriptor size %u is invalid",
-					    desc_size);
+			uint32_t desc_size = map_entry_size(body, body_len, sizeof(EfiMemDesc));
+			if (desc_size == 0)
+				return fail(out, "multiboot2 EFI memory map tag is truncated, or its "
+					    "descriptor size is invalid");
 			for (uint32_t e = 8; e + desc_size <= body_len; e += desc_size) {
 				EfiMemDesc d;
 				memcpy(&d, body + e, sizeof(d));

@@ -165,7 +165,7 @@ struct FbConsole {
 	int pos;			// the cursor, as a cell index
 	int drawn_cursor;		// where the cursor was drawn; -1: nowhere
 	uint8_t text[kMaxRows * kMaxCols];
-	uint8_t shown[kMaxRows * kMaxCols];	// what the screen shows; 0: not drawn
+	uint8_t shown[kMaxRows * kMaxCols];	// what the screen shows
 } fbc;
 
 uint32_t
@@ -241,9 +241,8 @@ fb_init(const Framebuffer &fb)
 	fbc.pos = 0;
 	fbc.drawn_cursor = -1;
 	memset(fbc.text, ' ', sizeof(fbc.text));
-	memset(fbc.shown, 0, sizeof(fbc.shown));
 	fb_fill(0, 0, fb.width, fb.height, fbc.bg);	// whatever GRUB left
-	memset(fbc.shown, ' ', sizeof(fbc.shown));
+	memset(fbc.shown, ' ', sizeof(fbc.shown));	// now blank everywhere
 	return true;
 }
 
