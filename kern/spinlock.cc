@@ -69,25 +69,14 @@ Spinlock::lock()
 	// Whoever sees the lock free first takes it: fast, but a CPU that
 	// re-enters at once (a yield loop) can keep out one that naps for as
 	// long as it likes. So a CPU that has waited kStarveUs claims the next
-	// turn (starving_): nobody else may take the lock then, and unlock
+	// turn (LockTurn): nobody else may take the lock then, and unlock
 	// hands it over directly. The claimant spins instead of napping, with
 	// an interrupt window now and then (the holder may be waiting for it
 	// to answer an IPI).
 	Cpu *me = thiscpu;
 	int spins = 0;
 	uint64_t report_at = 0, starve_at = 0;
-	for (;;) {
-		if (handoff_.load(MemoryOrder::acquire) == me) {
-			handoff_.store(nullptr, MemoryOrder::relaxed);
-			break;		// handed over, still locked
-		}
-		Cpu *starving = starving_.load(MemoryOrder::relaxed);
-		if ((starving == nullptr || starving == me) && locked_.load(MemoryOrder::relaxed) == 0 &&
-		    locked_.exchange(1, MemoryOrder::acquire) == 0) {
-			if (starving == me)
-				starving_.store(nullptr, MemoryOrder::relaxed);
-			break;
-		}
+	while (!turn_.try_take(me)) {
 		if (++spins < kSpinsBeforeNap) {
 			cpu_relax();
 			continue;
@@ -99,9 +88,8 @@ Spinlock::lock()
 			report_stall();
 			report_at = ~0UL;
 		}
-		if (starving == nullptr && clock_passed(starve_at))
-			starving_.compare_exchange(starving, me, MemoryOrder::acq_rel);
-		if (starving_.load(MemoryOrder::relaxed) == me) {
+		bool owed = clock_passed(starve_at) ? turn_.claim_turn(me) : turn_.owed_turn(me);
+		if (owed) {
 			if (spins % kSpinsBeforeNap == 0 && lapic_ready())
 				interrupt_window();
 			cpu_relax();
@@ -119,9 +107,7 @@ Spinlock::try_lock()
 {
 	if (holding())
 		panic("CPU %d acquired lock %s it already holds", cpunum(), name_);
-	if (starving_.load(MemoryOrder::relaxed) != nullptr ||
-	    locked_.load(MemoryOrder::relaxed) != 0 ||
-	    locked_.exchange(1, MemoryOrder::acquire) != 0)
+	if (!turn_.try_take_unclaimed())
 		return false;
 	cpu_ = thiscpu;
 	pcs_[0] = 0;
@@ -140,15 +126,7 @@ Spinlock::unlock()
 	}
 	pcs_[0] = 0;
 	cpu_ = nullptr;
-	// Release ordering: every write of the critical section is visible
-	// before another CPU can see the lock free, or sees it handed over.
-	Cpu *next = starving_.load(MemoryOrder::acquire);
-	if (next != nullptr && next != thiscpu) {
-		starving_.store(nullptr, MemoryOrder::relaxed);
-		handoff_.store(next, MemoryOrder::release);	// locked_ stays 1
-		return;
-	}
-	locked_.store(0, MemoryOrder::release);
+	turn_.release(thiscpu);
 }
 
 // Names the holder and where it took the lock. Quiet while a panic is
@@ -179,5 +157,5 @@ Spinlock::report_stall()
 bool
 Spinlock::holding() const
 {
-	return locked_.load(MemoryOrder::relaxed) != 0 && cpu_ == thiscpu;
+	return turn_.locked() && cpu_ == thiscpu;
 }

@@ -3,6 +3,7 @@
 
 #include <inc/atomic.h>
 #include <inc/types.h>
+#include <kern/lockturn.h>
 
 struct Cpu;
 
@@ -31,9 +32,7 @@ public:
 private:
 	void report_stall();
 
-	Atomic<uint32_t> locked_{0};
-	Atomic<Cpu *> starving_{nullptr};	// a waiter owed the next turn
-	Atomic<Cpu *> handoff_{nullptr};	// unlock passed the lock to this CPU
+	LockTurn<Cpu> turn_;		// the lock word, and a starving waiter's turn
 	const char *name_;
 	bool report_stalls_;
 	Cpu *cpu_ = nullptr;		// the holder, for the checks and the stall report
