@@ -439,12 +439,6 @@ cons_framebuffer(uint64_t *len)
 	return boot_info.fb.addr;
 }
 
-bool
-cons_has_vga()
-{
-	return crt_buf != nullptr;
-}
-
 void
 cons_putc(int c)
 {

@@ -16,5 +16,3 @@ void cons_putc(int c);
 void cons_flush();
 // Returns the next input character, or 0 if none is waiting.
 int cons_getc();
-// True when the console draws on a VGA text screen.
-bool cons_has_vga();
