@@ -25,7 +25,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -133,6 +132,28 @@ def machine():
     return "%s; %d cores; %s; %s; Linux %s" % (cpu, os.cpu_count(), qemu, kvm, platform.release())
 
 
+class Table:
+    """A Markdown table printed row by row as it is measured, then kept in
+    obj/bench/ and, with --update-docs, in docs/performance.md."""
+
+    def __init__(self, header):
+        self.lines = list(header)
+        print("\n".join(header), flush=True)
+
+    def add(self, line):
+        print(line, flush=True)
+        self.lines.append(line)
+
+    def publish(self, stamp, name, markers, update_docs):
+        table = stamp + "\n\n" + "\n".join(self.lines) + "\n"
+        os.makedirs(os.path.join(ROOT, "obj", "bench"), exist_ok=True)
+        with open(os.path.join(ROOT, "obj", "bench", name), "w") as f:
+            f.write(table)
+        print("\n" + stamp)
+        if update_docs:
+            update_doc(table, *markers)
+
+
 def compare(args):
     """The same rows on two QEMUs, one table."""
     qemus = [("", ""), (args.compare, os.path.abspath(args.compare))]
@@ -140,10 +161,7 @@ def compare(args):
     for _, q in qemus:
         use_qemu(q)
         names.append("QEMU " + harness.qemu_caps()["QEMU_VERSION"])
-    header = ["| configuration | %s | %s |" % tuple(names), "|---|---|---|",
-              ]
-    lines = list(header)
-    print("\n".join(header), flush=True)
+    out = Table(["| configuration | %s | %s |" % tuple(names), "|---|---|---|"])
     base = dict(boot="direct", mem=args.mem, timeout=args.timeout)
     rows = [("TCG direct %s, %d CPUs" % (mode, n), dict(base, cpus=n, kargs="exitat=smp smpboot=" + mode))
             for n in (8, 255) for mode in ("serial", "parallel")]
@@ -162,20 +180,13 @@ def compare(args):
             else:
                 cells.append("%.3f s (%.3f - %.3f); bring-up %.1f ms" % (
                     *row["wall"], row.get("bringup_ms", 0.0)))
-        line = "| %s | %s | %s |" % (label, *cells)
-        print(line, flush=True)
-        lines.append(line)
+        out.add("| %s | %s | %s |" % (label, *cells))
     use_qemu("")
     stamp = ("Measured %s with `make bench BENCHARGS=\"--compare %s\"` (%d runs per cell: "
              "median launch-to-exit, min - max, and the kernel's bring-up) on: %s." % (
                  datetime.date.today().isoformat(), args.compare, args.runs, machine()))
-    table = stamp + "\n\n" + "\n".join(lines) + "\n"
-    os.makedirs(os.path.join(ROOT, "obj", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "obj", "bench", "compare.md"), "w") as f:
-        f.write(table)
-    print("\n" + stamp)
-    if args.update_docs:
-        update_doc(table, "<!-- qemu table begin -->", "<!-- qemu table end -->")
+    out.publish(stamp, "compare.md", ("<!-- qemu table begin -->", "<!-- qemu table end -->"),
+                args.update_docs)
 
 
 def update_doc(table, begin, end):
@@ -212,26 +223,17 @@ def main():
         compare(args)
         return
     use_qemu(args.qemu)
-    header = ["| configuration | launch to exit, s (median) | min - max | kernel entry to all "
-              "CPUs up, ms | bring-up, ms |", "|---|---|---|---|---|"]
-    print("\n".join(header), flush=True)
-    lines = list(header)
+    out = Table(["| configuration | launch to exit, s (median) | min - max | kernel entry to all "
+                 "CPUs up, ms | bring-up, ms |", "|---|---|---|---|---|"])
     for label, fields in configs(args):
         if args.only and not re.search(args.only, label):
             continue
-        line = fmt_row(measure(label, args.runs, **fields))
-        print(line, flush=True)
-        lines.append(line)
+        out.add(fmt_row(measure(label, args.runs, **fields)))
 
     stamp = "Measured %s with `make bench` (%d runs per row) on: %s." % (
         datetime.date.today().isoformat(), args.runs, machine())
-    table = stamp + "\n\n" + "\n".join(lines) + "\n"
-    os.makedirs(os.path.join(ROOT, "obj", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "obj", "bench", "results.md"), "w") as f:
-        f.write(table)
-    print("\n" + stamp)
-    if args.update_docs:
-        update_doc(table, "<!-- bench table begin -->", "<!-- bench table end -->")
+    out.publish(stamp, "results.md", ("<!-- bench table begin -->", "<!-- bench table end -->"),
+                args.update_docs)
 
 
 if __name__ == "__main__":
