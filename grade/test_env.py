@@ -184,7 +184,7 @@ def test_kvm_x2apic_yield_and_dumbfork():
 @mark(preempts(cow(2, x2apic=True)))
 def test_kvm_stresssched():
     # 2 CPUs: kernel code crawls under this kind of nested KVM, and the
-    # 4-CPU run is test_stresssched_never_runs_an_env_on_two_cpus (TCG).
+    # 4-CPU run is test_lab4.py's test_stresssched (TCG).
     r = user_run("kvm-stresssched", "stresssched", cpus=2, kvm=True, mem="64M", timeout=60)
     lines = r.all(r"^\[[0-9a-f]{8}\] stresssched on CPU (\d+)$")
     assert len(lines) == 20, r.explain("20 children must finish")

@@ -1,5 +1,7 @@
 // Many environments yielding and counting: if one environment ever ran on
 // two CPUs at once, the two would share its counter and lose increments.
+// It needs preemption (JOS lab 4 part C): environments spin waiting for
+// each other.
 #include <inc/lib.h>
 
 namespace {
@@ -10,11 +12,20 @@ void
 umain(int, char **)
 {
 	envid_t parent = sys_getenvid();
+	envid_t kids[20];
 	int i;
 	for (i = 0; i < 20; i++)
-		if (fork() == 0)
+		if ((kids[i] = fork()) == 0)
 			break;
 	if (i == 20) {
+		// Wait until every child has run at least once. The children
+		// spin until this environment is gone, so without preemption
+		// the first ones keep their CPUs, this loop keeps this one,
+		// and the rest never start: the test needs the timer whatever
+		// the timing, not only when no CPU happened to be idle.
+		for (envid_t kid : kids)
+			while (envs[ENVX(kid)].env_runs == 0)
+				asm volatile("pause");
 		sys_yield();
 		return;
 	}
