@@ -121,17 +121,20 @@ set_cmdline(BootInfo *out, const char *s, size_t len)
 }
 
 // Both memory-map tags start alike: an entry size (4 bytes) and 4 more
-// bytes (a version), then entries of that size. Returns the entry size, or
-// 0 if the header is cut short or the size is below min or not a multiple
-// of 8.
-uint32_t
-map_entry_size(const uint8_t *body, uint32_t body_len, uint32_t min)
+// bytes (a version), then entries of that size. Reads the entry size into
+// *size; false (with the reason in out) if the header is cut short, or the
+// size is below min or not a multiple of 8.
+bool
+read_map_header(const uint8_t *body, uint32_t body_len, uint32_t min, const char *what,
+		BootInfo *out, uint32_t *size)
 {
 	if (body_len < 8)
-		return 0;
-	uint32_t size;
-	memcpy(&size, body, 4);
-	return size >= min && size % 8 == 0 ? size : 0;
+		return fail(out, "multiboot2 %s tag is truncated", what);
+	memcpy(size, body, 4);
+	if (*size < min || *size % 8 != 0)
+		return fail(out, "multiboot2 %s entry size %u is invalid (at least %u, a multiple "
+			    "of 8)", what, *size, min);
+	return true;
 }
 
 bool
@@ -174,10 +177,10 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 				    strnlen(reinterpret_cast<const char *>(body), body_len));
 			break;
 		case MB2_TAG_MMAP: {
-			uint32_t entry_size = map_entry_size(body, body_len, sizeof(Mb2MmapEntry));
-			if (entry_size == 0)
-				return fail(out, "multiboot2 memory map tag is truncated, or its "
-					    "entry size is invalid");
+			uint32_t entry_size;
+			if (!read_map_header(body, body_len, sizeof(Mb2MmapEntry), "memory map",
+					     out, &entry_size))
+				return false;
 			for (uint32_t e = 8; e + entry_size <= body_len; e += entry_size) {
 				Mb2MmapEntry ent;
 				memcpy(&ent, body + e, sizeof(ent));
@@ -212,10 +215,10 @@ parse_mb2(uint64_t info_pa, const PhysMem &mem, BootInfo *out)
 			out->efi = true;
 			break;
 		case MB2_TAG_EFI_MMAP: {
-			uint32_t desc_size = map_entry_size(body, body_len, sizeof(EfiMemDesc));
-			if (desc_size == 0)
-				return fail(out, "multiboot2 EFI memory map tag is truncated, or its "
-					    "descriptor size is invalid");
+			uint32_t desc_size;
+			if (!read_map_header(body, body_len, sizeof(EfiMemDesc), "EFI memory map",
+					     out, &desc_size))
+				return false;
 			for (uint32_t e = 8; e + desc_size <= body_len; e += desc_size) {
 				EfiMemDesc d;
 				memcpy(&d, body + e, sizeof(d));
