@@ -94,7 +94,7 @@ TEST(LockTurn, AClaimKeepsAFreeLockForTheClaimant)
 	Waiter x{1}, y{2};
 	ASSERT_TRUE(t.claim_turn(&x));
 	EXPECT_FALSE(t.try_take(&y));
-	EXPECT_TRUE(t.owed_turn(&x));
+	EXPECT_TRUE(t.claim_turn(&x));		// still its own
 	ASSERT_TRUE(t.try_take(&x));
 	EXPECT_TRUE(t.unclaimed());
 	t.release(&x);

@@ -61,12 +61,6 @@ public:
 		return owed(me, t);
 	}
 
-	// True if me is owed the next turn.
-	bool owed_turn(const Waiter *me) const
-	{
-		return owed(me, turn_.load(MemoryOrder::relaxed));
-	}
-
 	// Releases the lock held by me: to the claimant if there is one.
 	void release(const Waiter *me)
 	{

@@ -88,8 +88,7 @@ Spinlock::lock()
 			report_stall();
 			report_at = ~0UL;
 		}
-		bool owed = clock_passed(starve_at) ? turn_.claim_turn(me) : turn_.owed_turn(me);
-		if (owed) {
+		if (clock_passed(starve_at) && turn_.claim_turn(me)) {
 			if (spins % kSpinsBeforeNap == 0 && lapic_ready())
 				interrupt_window();
 			cpu_relax();
