@@ -66,8 +66,9 @@ public:
 	{
 		uintptr_t t = turn_.load(MemoryOrder::relaxed);
 		if (t == claim(me)) {
-			// A claim of the holder's own (made by a nested wait in an
-			// interrupt handler) means nothing once it holds the lock.
+			// A claim of the holder's own: Spinlock::lock never leaves
+			// one (taking the lock withdraws it), but if a caller ever
+			// did, it must end here, or it would lock everyone out.
 			turn_.compare_exchange(t, 0, MemoryOrder::relaxed);
 			t = 0;
 		}
