@@ -36,9 +36,10 @@ def autograder(tmp_path):
 SUBSET = "-k 'test_lab4 or test_boot_path_runs_memory_checks'"
 
 
-def run_autograder(root):
+def run_autograder(root, subset=SUBSET, **env):
     p = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True,
-                       env=dict(os.environ, AUTOGRADER_ROOT=str(root), GRADE_PYTESTARGS=SUBSET),
+                       env=dict(os.environ, AUTOGRADER_ROOT=str(root), GRADE_PYTESTARGS=subset,
+                                **env),
                        timeout=1800, stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     with open(root / "results" / "results.json") as f:
@@ -86,3 +87,34 @@ def test_a_tree_that_does_not_build_gets_a_reason(tmp_path):
     res = run_autograder(root)
     assert res["score"] == 0 and res["tests"] == [], res
     assert "did not build" in res["output"] and "kern/sched.cc" in res["output"], res["output"]
+
+
+# Every grader of the x2apic exercise but the two slow ones (hundreds of
+# CPUs), and a few that depend on it not at all.
+X2APIC_SUBSET = "-m 'not slow' -k 'x2apic or apic_id or kvm or test_boot_path_runs_memory_checks'"
+
+
+@pytest.mark.parametrize("stubbed", [False, True], ids=["solution", "x2apic-stubbed"])
+def test_x2apic_points_without_kvm_or_a_qemu_that_emulates_it(tmp_path, stubbed):
+    # As on Gradescope: no /dev/kvm, and a QEMU whose TCG cannot emulate
+    # x2APIC (PRETEND hides a second QEMU here). The solution earns every
+    # x2apic point; a tree with the exercise stubbed, none, and loses
+    # nothing else.
+    root = autograder(tmp_path)
+    handout(root / "submission" / "lab4", "x2apic" if stubbed else "none")
+    env = {"SMPJOS_PRETEND": "nokvm noqemu2"}
+    if harness.tcg_x2apic(""):
+        pytest.skip("the system QEMU's TCG emulates x2APIC: this machine cannot act as one "
+                    "whose QEMU cannot")
+    res = run_autograder(root, X2APIC_SUBSET, **env)
+    x2 = [t for t in res["tests"] if "x2apic" in t["tags"]]
+    others = [t for t in res["tests"] if "x2apic" not in t["tags"]]
+    assert len(x2) >= 8 and others, res
+    if stubbed:
+        kept = [t["name"] for t in x2 if t["score"] != 0]
+        assert not kept, "the x2apic stub kept points on: %s" % kept
+    else:
+        lost = [t["name"] for t in x2 if t["score"] != t["max_score"]]
+        assert not lost, "the solution lost x2apic points on: %s" % lost
+    lost = [t["name"] for t in others if t["score"] != t["max_score"]]
+    assert not lost, "points lost outside the x2apic exercise: %s" % lost

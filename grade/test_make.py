@@ -180,3 +180,19 @@ def test_gdb_stops_in_mp_main_on_an_ap():
     assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out
     for n in range(1, 5):
         assert re.search(r"Thread 1\.%d \(CPU#%d" % (n, n - 1), out), out
+
+
+def test_make_qemu_prints_just_the_command_line():
+    # A student copies the line make prints: the QEMU command, nothing of
+    # the exit-status handling around it.
+    p = harness.make("qemu-nox", "BOOT=direct", "CPUS=1", "KARGS=monitor=off exitat=smp",
+                     *harness.qemu_vars(), check=False, timeout=120)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    want = harness.make("print-qemu", "BOOT=direct", "CPUS=1", "KARGS=monitor=off exitat=smp",
+                        *harness.qemu_vars()).stdout.strip()
+    first = p.stdout.splitlines()[0]
+    assert first.split() == want.split(), "make printed:\n%s\nnot the command line:\n%s" % (
+        first, want)
+    for leak in ("s=$?", "case ", "esac", "exit $s"):
+        assert leak not in p.stdout + p.stderr, "make showed its shell snippet:\n" + p.stdout[:2000]
+    assert "the kernel finished and exited QEMU (status 33)" in p.stderr, p.stderr

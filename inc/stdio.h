@@ -12,14 +12,19 @@ int snprintf(char *str, int size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vsnprintf(char *str, int size, const char *fmt, va_list ap);
 
+#if !defined(HOST_BUILD) || defined(HOST_SIM)
+// Provided by the kernel (kern/printf.cc), the user runtime, or a host
+// simulator (grade/lapicsim).
+int cprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vcprintf(const char *fmt, va_list ap);
+#endif
+
 #ifndef HOST_BUILD
-// Provided by the kernel (kern/printf.cc) or the user runtime. (Host tests
-// have the C library's getchar and no console.)
+// Provided by the kernel or the user runtime. (Host builds have the C
+// library's getchar and no console.)
 void cputchar(int c);
 int getchar(void);
 int iscons(int fd);
-int cprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int vcprintf(const char *fmt, va_list ap);
 
 // lib/readline.cc
 char *readline(const char *prompt);

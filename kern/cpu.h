@@ -48,6 +48,10 @@ struct Cpu {
 	bool panicking;			// set by _panic, to catch a panic inside a panic
 	bool lapic_on;			// lapic_init ran on this CPU
 	bool in_monitor;		// in the kernel monitor, waiting for input
+	// Bumped while this CPU moves (each step of an AP's start, each turn
+	// of a lock wait): the boot CPU waits for an AP that reported in as
+	// long as this changes, however slowly the host runs it.
+	Atomic<uint64_t> heartbeat;
 	uint64_t gdt[GDT_ENTRIES];	// this CPU's GDT; GD_TSS0 points at cpu_ts
 	Taskstate cpu_ts;		// this CPU's TSS: rsp0 and the IST stacks
 } __attribute__((aligned(64)));	// one cache line per record start
@@ -64,6 +68,9 @@ extern Cpu *bootcpu;			// the boot processor's record
 
 // The record of the CPU running this code. Valid once cpu_set_gs() ran on
 // this CPU; kernel entry from user mode must swapgs first.
+#ifdef HOST_SIM
+Cpu *this_cpu();		// the simulator's CPU (grade/lapicsim)
+#else
 static inline Cpu *
 this_cpu()
 {
@@ -71,6 +78,7 @@ this_cpu()
 	asm volatile("movq %%gs:0, %0" : "=r"(c));
 	return c;
 }
+#endif
 #define thiscpu (this_cpu())
 
 // The current CPU's index (JOS's cpunum()).

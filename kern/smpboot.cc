@@ -154,34 +154,68 @@ give_up_on(Cpu *c)
 	return false;
 }
 
-// Waits for c to claim its slot, until deadline, and then to finish
-// starting (until the same deadline, or ap_timeout_us() from now if that is
-// later: once it has claimed the slot it may hold locks, so it is not
-// reset). Returns whether it started.
+// APs that have claimed their slot so far: while this goes up, the
+// bring-up as a whole is moving, and an AP that has not yet claimed its
+// slot is waited for past its deadline (the host may run it last).
+Atomic<uint32_t> aps_claimed;
+
+// Caps on waiting for an AP that keeps moving: nothing waits without a bound.
+constexpr uint64_t kApMovingCapUs = 120000000;
+
+// Waits for c to claim its slot, until deadline (or, while other APs still
+// claim theirs, until ap_timeout_us() after the last did). Then waits for
+// it to finish starting, for as long as it keeps moving (its heartbeat);
+// it is given up on only once it has not moved for ap_timeout_us(). An AP
+// that reported in is alive: emulating hundreds of CPUs on a few host CPUs
+// can stall it for seconds, and it may hold locks, so it is not reset.
+// Returns whether it started.
 bool
 wait_started(Cpu *c, uint64_t deadline)
 {
-	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED)
+	uint32_t claimed = aps_claimed.load();
+	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED) {
+		if (aps_claimed.load() != claimed) {
+			claimed = aps_claimed.load();
+			deadline = MAX(deadline, clock_deadline_us(ap_timeout_us()));
+		}
 		if (clock_passed(deadline))
 			break;
-		else
-			cpu_relax();
+		cpu_relax();
+	}
 	if (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED && !give_up_on(c))
 		return false;
 	// Claimed: BOOTING until mp_main has set the CPU up; STARTED or HALTED
 	// after. (In a parallel bring-up its first line may wait behind
 	// hundreds of others.)
-	uint64_t finish_by = MAX(deadline, clock_deadline_us(ap_timeout_us()));
-	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_BOOTING)
-		if (clock_passed(finish_by))
-			break;
-		else
-			cpu_relax();
-	if (c->cpu_status.load(MemoryOrder::acquire) != CPU_BOOTING)
-		return true;
-	cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u but did not "
-		"finish starting within %lu ms\n", c->apic_id, c->cpu_id, ap_timeout_us() / 1000);
-	return false;
+	uint64_t t0 = rdtsc();
+	uint64_t beat = c->heartbeat.load(MemoryOrder::relaxed);
+	uint64_t still_until = clock_deadline_us(ap_timeout_us());
+	uint64_t cap = clock_deadline_us(MAX(kApMovingCapUs, 10 * ap_timeout_us()));
+	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_BOOTING) {
+		uint64_t now_beat = c->heartbeat.load(MemoryOrder::relaxed);
+		if (now_beat != beat) {
+			beat = now_beat;
+			still_until = clock_deadline_us(ap_timeout_us());
+		} else if (clock_passed(still_until)) {
+			cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u, "
+				"then did not move for %lu ms\n", c->apic_id, c->cpu_id,
+				ap_timeout_us() / 1000);
+			return false;
+		}
+		if (clock_passed(cap)) {
+			cprintf("SMP: CPU with APIC ID %u did not start: it reported in as CPU %u and "
+				"kept moving, but had not finished starting after %lu s\n", c->apic_id,
+				c->cpu_id, tsc_to_us(rdtsc() - t0) / 1000000);
+			return false;
+		}
+		cpu_relax();
+	}
+	uint64_t took = tsc_to_us(rdtsc() - t0);
+	if (took > ap_timeout_us())
+		cprintf("SMP: CPU %u (APIC ID %u) took %lu ms to finish starting after it reported "
+			"in, more than aptimeout=%lu: the host ran it slowly, but it kept moving\n",
+			c->cpu_id, c->apic_id, took / 1000, ap_timeout_us() / 1000);
+	return true;
 }
 
 // What the trampoline and mp_main counted while APs came up: APs that
@@ -445,15 +479,22 @@ mp_main(Cpu *c)
 			hlt();
 		}
 	}
+	aps_claimed.fetch_add(1);
+	// Each step shows the boot CPU that this one is still moving (the lock
+	// waits in between beat too).
 	cpu_set_gs(c);
 	gdt_init_percpu();
+	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
 	load_pgdir(kern_pgdir);
 	lapic_init();
+	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
 	cprintf("SMP: CPU %d starting\n", cpunum());
 	if (crash_on(Crash::ApOverflow, c))
 		crash_if_asked();
+	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
 	idt_init_percpu();
 	mmu_init_percpu();
+	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
 
 	// A requested crash happens before this CPU reports in, while the boot
 	// CPU still waits for it: the boot cannot finish (and exit) first.

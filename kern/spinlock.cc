@@ -77,6 +77,7 @@ Spinlock::lock()
 	int spins = 0;
 	uint64_t report_at = 0, starve_at = 0;
 	while (!turn_.try_take(me)) {
+		me->heartbeat.fetch_add(1, MemoryOrder::relaxed);	// waiting, not stuck
 		if (++spins < kSpinsBeforeNap) {
 			cpu_relax();
 			continue;
