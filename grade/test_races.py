@@ -6,7 +6,7 @@ import re
 import pytest
 
 import harness
-from labdeps import bringup, envs, mark, param
+from labdeps import bringup, cow, envs, ipc, mark, param
 
 
 def user_run(name, progs, cpus, **kw):
@@ -148,3 +148,117 @@ def test_aps_run_with_caches_on_and_the_warm_reset_vector_restored():
     assert vec, r.explain("no answer to xp: %s" % r.monitor_out[1][-500:])
     assert (int(vec.group(1), 16), int(vec.group(2), 16)) != (0, 0x0700), r.explain(
         "the warm-reset vector still points at the trampoline (0700:0000)")
+
+
+# ---------------------------------------------------------------------------
+# What a hostile program, or a host that stalls a virtual CPU, must not
+# break.
+
+@mark(cow(1))
+def test_a_page_mapped_65537_times_stays_allocated():
+    # One page at 65537 addresses: a 16-bit reference count wraps to 1, and
+    # unmapping one alias frees a page still mapped 65536 times. The next
+    # allocation must be another frame, before and after a fork doubles the
+    # count, and exit must free it all once.
+    r = user_run("race-refwrap", "refwrap", cpus=1, mem="512M", timeout=240)
+    r.expect_in_order(r"^refwrap: one page mapped at 65537 addresses$",
+                      r"^refwrap: after unmapping one alias, the fresh page is a frame of its own$",
+                      r"^refwrap: after a fork and the child's exit, the fresh page is a frame of "
+                      r"its own$",
+                      r"^No runnable environments in the system!$")
+    r.expect_absent(r"handed out frame", r"refused")
+
+
+@mark(ipc(4))
+def test_a_receiving_child_is_woken_only_by_a_message():
+    # sys_env_set_status(RUNNABLE) on a child blocked in ipc_recv is
+    # refused: resumed, it would return from its receive with junk, and the
+    # parent's send would make it runnable while it ran on another CPU.
+    r = user_run("race-recvwake", "recvwake", cpus=4)
+    r.expect_in_order(r"^recvwake: marking the receiving child runnable: invalid parameter$",
+                      r"^recvwake: the child received 42 from 00001000$",
+                      r"^No runnable environments in the system!$")
+
+
+@mark(envs(2, syscalls=True))
+def test_sys_cputs_is_bounded():
+    # 4 MiB in one sys_cputs is refused at once (the kernel lock would be
+    # held while all of it printed); the library prints 10000 bytes in
+    # pieces, whole.
+    r = user_run("race-bigcputs", "bigcputs", cpus=2)
+    r.expect(r"^bigcputs: one sys_cputs of 4194304 bytes: invalid parameter$",
+             r"^bigcputs: done$")
+    text = "".join(r.lines)
+    start = text.index("invalid parameter") + len("invalid parameter")
+    printed = text[start:text.index("bigcputs: done")]
+    want = "".join(chr(ord("a") + i % 26) for i in range(10000))
+    assert printed == want, r.explain("the 10000 bytes did not come out whole (%d bytes)"
+                                      % len(printed))
+    r.expect_absent(r"^x{64}", r"has waited \d+ ms for lock")
+
+
+@mark(envs(1, syscalls=True))
+def test_smap_holds_when_the_user_sets_rflags_ac():
+    # RFLAGS.AC set in user mode would suspend SMAP in the kernel: the
+    # kernel clears it on entry, so its direct read of the caller's buffer
+    # (crash=syssmap) still faults. -cpu max has SMAP under TCG.
+    r = harness.run("race-smapac", kargs="monitor=off run=smapac crash=syssmap",
+                    make_extra=["TCG_CPU=max"])
+    assert r.status == harness.EXIT_FAIL, r.explain("the kernel's read must fault")
+    r.expect_in_order(r"^mmu: SMEP on, SMAP on$",
+                      r"^crash: CPU 0 reads the caller's buffer at 0x[0-9a-f]+ directly$",
+                      r"^kernel panic on CPU 0 at .*: kernel page fault on CPU 0: read from va ")
+    r.expect_absent(r"nothing stopped it")
+
+
+@mark(cow(2))
+def test_a_cpu_that_answers_an_eviction_late_is_waited_for():
+    # The CPU running the child answers only after 2.5 s: the parent's
+    # destroy waits for it (naming it), then frees the child; nothing leaks,
+    # so the system ends as usual.
+    r = user_run("race-lateack-spin", "spin", cpus=2, kargs="monitor=off run=spin crash=lateack",
+                 timeout=60)
+    r.expect_in_order(r"^\[00001000\] destroying 00001001$",
+                      r"^crash: CPU \d answers the request only after 2500 ms$",
+                      r"^warning: CPU \d has not answered for 2\d{3} ms \(giving up environment "
+                      r"00001001\); waiting",
+                      r"^SMP: giving up environment 00001001: answered after 2\d{3} ms$",
+                      r"^\[00001000\] free env 00001001$",
+                      r"^No runnable environments in the system!$")
+
+
+@mark(envs(2, syscalls=True))
+def test_a_cpu_that_answers_a_tlb_shootdown_late_is_waited_for():
+    r = user_run("race-lateack-tlb", "tlbshootdown", cpus=2,
+                 kargs="monitor=off run=tlbshootdown crash=lateack", timeout=60)
+    r.expect_in_order(r"^crash: CPU \d answers the request only after 2500 ms$",
+                      r"^warning: CPU \d has not answered for 2\d{3} ms \(dropping its TLB entry "
+                      r"for va 0x10000000\); waiting",
+                      r"^\[00001001\] user fault va 10000000 ip 008[0-9a-f]{5}$",
+                      r"^tlbshootdown: the child is gone$")
+    r.expect_absent(r"stale TLB entry")
+
+
+@mark(envs(4, syscalls=True))
+def test_destroying_a_child_whose_cpu_answers_late_twice():
+    # With the first answer late, the second destroy must still find the
+    # child gone (JOS's -E_BAD_ENV), not half-destroyed.
+    r = user_run("race-lateack-destroytwice", "destroytwice", cpus=4,
+                 kargs="monitor=off run=destroytwice crash=lateack", timeout=120)
+    r.expect(r'^destroytwice: 20 children destroyed; destroying one again said "bad '
+             r'environment" 20 times$')
+    r.expect_absent(r"user fault", r"again returned")
+
+
+@mark(bringup(4))
+def test_an_ap_that_keeps_moving_is_not_given_up_on():
+    # CPU 2 reported in, then takes 3 s (moving) to finish: longer than
+    # aptimeout=1000, but it is alive, so the boot waits and says how long.
+    r = harness.run("race-apslow", cpus=4,
+                    kargs="monitor=off exitat=smp crash=apslow crashcpu=2 aptimeout=1000")
+    r.expect_pass()
+    r.expect(r"^crash: CPU 2 takes 3 s to finish starting$",
+             r"^SMP: CPU 2 \(APIC ID 2\) took [3-9]\d{3} ms to finish starting after it reported "
+             r"in, more than aptimeout=1000: the host ran it slowly, but it kept moving$",
+             r"^SMP: 4 of 4 CPUs started$")
+    r.expect_absent(r"did not start")

@@ -535,6 +535,38 @@ TEST(Acpi, MoreCpusThanNcpu)
 	EXPECT_EQ(cfg.apic_ids[NCPU - 1], 1000U + NCPU - 1);
 }
 
+// Which firmware entry is the boot CPU: by its own APIC's ID, wherever the
+// table lists it (the 257-CPU machine's MADT under qboot lists 1 0 2 ...).
+SmpConfig
+cpus_with_ids(std::initializer_list<uint32_t> ids)
+{
+	SmpConfig cfg{};
+	for (uint32_t id : ids)
+		cfg.apic_ids[cfg.ncpu++] = id;
+	return cfg;
+}
+
+TEST(SmpConfig, BootCpuFoundWhereverListed)
+{
+	SmpConfig cfg = cpus_with_ids({1, 0, 2, 3});
+	EXPECT_EQ(smpconfig_find_self(cfg, 0, false), 1);
+	EXPECT_EQ(smpconfig_find_self(cfg, 0, true), 1);
+	EXPECT_EQ(smpconfig_find_self(cfg, 3, true), 3);
+	EXPECT_EQ(smpconfig_find_self(cfg, 7, false), kNotListed);
+}
+
+TEST(SmpConfig, EightBitIdsThatMatchSeveralCpusAreAmbiguous)
+{
+	// In xAPIC mode the ID register holds the low 8 bits: 0 is CPU 0 or
+	// CPU 256; only the full x2APIC ID tells.
+	SmpConfig cfg = cpus_with_ids({0, 1, 255, 256, 257});
+	EXPECT_EQ(smpconfig_find_self(cfg, 0, true), kAmbiguous);
+	EXPECT_EQ(smpconfig_find_self(cfg, 1, true), kAmbiguous);
+	EXPECT_EQ(smpconfig_find_self(cfg, 255, true), 2);
+	EXPECT_EQ(smpconfig_find_self(cfg, 0, false), 0);
+	EXPECT_EQ(smpconfig_find_self(cfg, 256, false), 3);
+}
+
 // ---------------------------------------------------------------------------
 // MP tables
 

@@ -119,7 +119,12 @@
 // not the page itself; page2pa()/page2kva() map between the two.
 struct PageInfo {
 	PageInfo *pp_link;	// next page on the free list (valid only when free)
-	uint16_t pp_ref;	// pointers to this page (page-table mappings, mostly)
+	// Pointers to this page (page-table mappings, mostly). 64 bits, so that
+	// it cannot wrap: each reference is an 8-byte page-table entry, and
+	// 2^64 of them would need more memory than any machine has. (With 16
+	// bits, 65536 mappings of one page wrapped it to 0, and the page was
+	// freed while still mapped.)
+	uint64_t pp_ref;
 };
 
 // The kernel stack of CPU i: [kstack_bottom(i), kstack_top(i)).

@@ -18,3 +18,8 @@ enum {
 	SYS_ipc_recv,
 	NSYSCALLS
 };
+
+// The most bytes one SYS_cputs prints: the kernel holds the big kernel lock
+// while it prints, so no call may choose how long that is (-E_INVAL above
+// this). The library's sys_cputs prints longer strings in pieces.
+#define SYS_CPUTS_MAX 4096

@@ -13,9 +13,16 @@ enum class SmpBoot { Serial, Parallel };
 //   apoverflow: the AP overflows its stack as soon as it has printed
 //   nmilock:    the AP holds the console while it sends CPU 0 two NMIs
 //   smap, smep: the kernel reads, or runs, a user page (SMAP, SMEP stop it)
+//   syssmap:    sys_cputs reads the caller's buffer directly, not through
+//               copy_from_user (SMAP must stop it, whatever the caller's
+//               RFLAGS.AC)
+//   lateack:    the first CPU asked to drop a TLB entry or an environment
+//               answers only after 2.5 s, as a host that stalls it would
+//   apslow:     the AP, once it has reported in, takes 3 s to finish
+//               starting, moving all the while (a host that runs it slowly)
 enum class Crash {
 	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
-	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep,
+	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep, SysSmap, LateAck, ApSlow,
 };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.

@@ -251,10 +251,9 @@ env_cpu(const Env *e)
 }
 
 // Frees e now. If another CPU is running e, that CPU is made to stop first
-// (cpu_evict): freeing the page tables under a running environment would
-// let it run on freed memory. Only if that CPU does not answer is e left
-// dying, for that CPU to free when it next enters the kernel; destroying a
-// dying environment again changes nothing.
+// (cpu_evict, which waits for it however long it takes): freeing the page
+// tables under a running environment would let it run on freed memory.
+// Meanwhile e is ENV_DYING, so that nobody picks it up or destroys it again.
 void
 env_destroy(Env *e)
 {
@@ -264,7 +263,7 @@ env_destroy(Env *e)
 	if (c != nullptr && c != thiscpu) {
 		e->env_status = ENV_DYING;	// no CPU may pick it up again
 		if (!cpu_evict(c, e))
-			return;
+			return;		// the kernel panicked: nothing more to do
 	}
 	env_free(e);
 	if (curenv == e) {
@@ -297,6 +296,15 @@ envid2env(envid_t envid, Env **env_store, bool checkperm)
 void
 env_run(Env *e)
 {
+	// An environment runs on one CPU at a time: two would share its one
+	// saved register set, and destroying it would evict only one.
+	Cpu *other = env_cpu(e);
+	if (other != nullptr && other != thiscpu)
+		panic("env_run: environment %08x is already running on CPU %u", e->env_id,
+		      other->cpu_id);
+	if (e != curenv && e->env_status != ENV_RUNNABLE)
+		panic("env_run: environment %08x is not runnable (status %d)", e->env_id,
+		      e->env_status);
 	if (!(e->env_tf.tf_rflags & FL_IF))
 		panic("env_run: environment %08x would run with interrupts disabled: the timer "
 		      "could never preempt it (FL_IF; LAB 4 exercise timer)", e->env_id);

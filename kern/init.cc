@@ -131,9 +131,11 @@ crash_if_asked()
 		panic("crash=lockstall: CPU 0 got lock %s, which CPU %u should still hold",
 		      crash_demo.name(), kargs.crashcpu);
 	}
-	// Handled where the AP reports in (kern/smpboot.cc).
+	// Handled where the AP reports in (kern/smpboot.cc), in sys_cputs, or
+	// where a CPU answers a request (kern/ipi.cc).
 	bool elsewhere = kargs.crash == Crash::ApStall || kargs.crash == Crash::ApLate ||
-			 kargs.crash == Crash::ApDeadline;
+			 kargs.crash == Crash::ApDeadline || kargs.crash == Crash::SysSmap ||
+			 kargs.crash == Crash::LateAck || kargs.crash == Crash::ApSlow;
 	if (kargs.crash == Crash::None || elsewhere ||
 	    kargs.crashcpu != static_cast<uint32_t>(cpunum()))
 		return;
@@ -209,6 +211,9 @@ crash_if_asked()
 	case Crash::ApStall:
 	case Crash::ApLate:
 	case Crash::ApDeadline:
+	case Crash::SysSmap:
+	case Crash::LateAck:
+	case Crash::ApSlow:
 		break;
 	}
 	panic("crash: CPU %d asked for a fault, but none happened", cpunum());

@@ -17,6 +17,7 @@
 #include <inc/atomic.h>
 #include <inc/x86.h>
 #include <kern/clock.h>
+#include <kern/cmdline.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
@@ -28,8 +29,9 @@
 namespace {
 
 // A target answers within microseconds on hardware; under emulation a
-// virtual CPU may wait for a host CPU. Past this, the target is named.
-constexpr uint64_t kAckTimeoutUs = 2000000;
+// virtual CPU may wait seconds for a host CPU. Past this, and again every
+// time this passes, the requester names the CPU it is still waiting for.
+constexpr uint64_t kAckReportUs = 2000000;
 
 struct Request {
 	pte_t *pgdir;		// shootdown: whose mapping changed (nullptr: none)
@@ -40,10 +42,15 @@ struct Request {
 Request request;
 Atomic<uint64_t> request_gen;
 
-// Sends the request filled in above to n CPUs and waits for each. Returns
-// the first CPU that did not answer in time, or nullptr.
-Cpu *
-send_and_wait(Cpu *const *targets, int n)
+// Sends the request filled in above to n CPUs and waits until each has
+// answered. There is no safe time to give up: the requester frees what the
+// request is about (a page, an address space) once the targets have
+// stopped using it, and a CPU that answers late is alive, only slow (the
+// host did not run it). So the wait goes on, and says every kAckReportUs
+// which CPU it is waiting for and why. Returns false only if the kernel
+// panicked meanwhile (a panic stops every other CPU: nobody answers).
+bool
+send_and_wait(Cpu *const *targets, int n, const char *what)
 {
 	assert(kernel_lock.holding());
 	// Sequentially consistent: the request's fields are visible to any CPU
@@ -51,15 +58,25 @@ send_and_wait(Cpu *const *targets, int n)
 	uint64_t gen = request_gen.fetch_add(1) + 1;
 	for (int i = 0; i < n; i++)
 		lapic_send_ipi(targets[i]->apic_id, T_IPI_CALL);
-	uint64_t deadline = clock_deadline_us(kAckTimeoutUs);
-	for (int i = 0; i < n; i++)
+	uint64_t start = rdtsc();
+	for (int i = 0; i < n; i++) {
+		uint64_t report_at = clock_deadline_us(kAckReportUs);
 		while (targets[i]->ipi_ack.load(MemoryOrder::acquire) < gen) {
-			// A panicking kernel stops every other CPU: nobody answers.
-			if (kernel_panicked() || clock_passed(deadline))
-				return targets[i];
+			if (kernel_panicked())
+				return false;
+			if (clock_passed(report_at)) {
+				cprintf("warning: CPU %u has not answered for %lu ms (%s); waiting: the "
+					"request cannot be dropped while that CPU may act on it\n",
+					targets[i]->cpu_id, tsc_to_us(rdtsc() - start) / 1000, what);
+				report_at = clock_deadline_us(kAckReportUs);
+			}
 			cpu_relax();
 		}
-	return nullptr;
+	}
+	uint64_t us = tsc_to_us(rdtsc() - start);
+	if (us >= kAckReportUs)
+		cprintf("SMP: %s: answered after %lu ms\n", what, us / 1000);
+	return true;
 }
 
 } // namespace
@@ -75,11 +92,9 @@ tlb_shootdown(pte_t *pgdir, uintptr_t va)
 	if (n == 0)
 		return;
 	request = Request{pgdir, va, nullptr};
-	Cpu *late = send_and_wait(targets, n);
-	if (late != nullptr && !kernel_panicked())
-		panic("TLB shootdown: CPU %u did not confirm within %lu ms that it dropped its "
-		      "translation of va %#lx; it could still use a page that is no longer mapped",
-		      late->cpu_id, kAckTimeoutUs / 1000, va);
+	char what[64];
+	snprintf(what, sizeof(what), "dropping its TLB entry for va %#lx", va);
+	send_and_wait(targets, n, what);
 }
 
 bool
@@ -88,13 +103,9 @@ cpu_evict(Cpu *c, Env *e)
 	assert(c != thiscpu && c->cpu_env == e);
 	request = Request{nullptr, 0, e};
 	Cpu *target = c;
-	if (send_and_wait(&target, 1) == nullptr)
-		return true;
-	if (!kernel_panicked())
-		cprintf("warning: CPU %u did not give up environment %08x within %lu ms; it frees "
-			"the environment when it next enters the kernel\n", c->cpu_id, e->env_id,
-			kAckTimeoutUs / 1000);
-	return false;
+	char what[64];
+	snprintf(what, sizeof(what), "giving up environment %08x", e->env_id);
+	return send_and_wait(&target, 1, what);
 }
 
 void
@@ -108,6 +119,11 @@ void
 ipi_call_handle(Trapframe *tf)
 {
 	Cpu *c = thiscpu;
+	static Atomic<bool> stalled_once;
+	if (kargs.crash == Crash::LateAck && !stalled_once.exchange(true)) {
+		cprintf("crash: CPU %d answers the request only after 2500 ms\n", cpunum());
+		udelay(2500000);
+	}
 	uint64_t gen = request_gen.load(MemoryOrder::acquire);
 	Request r = request;
 	bool evicted = false;

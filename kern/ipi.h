@@ -9,14 +9,15 @@ struct Cpu;
 struct Env;
 
 // Invalidates va's TLB entry on every other CPU that has pgdir loaded, and
-// waits for each to confirm. Caller holds the big kernel lock (so that no
-// CPU loads or drops pgdir meanwhile), or no other CPU is running yet.
+// waits for each to confirm, however long that takes (a CPU slower than 2 s
+// is named, every 2 s). Caller holds the big kernel lock (so that no CPU
+// loads or drops pgdir meanwhile), or no other CPU is running yet.
 void tlb_shootdown(pte_t *pgdir, uintptr_t va);
 
 // Makes CPU c, which is running e, stop: c switches to the kernel's page
 // table and forgets e, without saving e's registers (e is being
-// destroyed). Caller holds the big kernel lock. False if c did not answer
-// in time (it is named); e stays on c then.
+// destroyed). Waits for c as tlb_shootdown does. Caller holds the big
+// kernel lock. False only if the kernel panicked meanwhile.
 bool cpu_evict(Cpu *c, Env *e);
 
 // Interrupts CPU c so that it enters the kernel and looks at its

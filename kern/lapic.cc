@@ -38,6 +38,17 @@ constexpr uint32_t ICR_LEVEL = 0x8000;
 constexpr uint32_t TDCR_DIV16 = 0x3;
 
 volatile uint32_t *lapic_mmio;		// xAPIC mode only
+// lapic_x2apic_now switched the boot CPU to x2APIC mode before lapic_setup
+// chose a mode: the firmware did not.
+bool x2apic_switched_early;
+
+// Maps the xAPIC page (once).
+void
+map_xapic_page(uint64_t lapic_pa)
+{
+	if (lapic_mmio == nullptr)
+		lapic_mmio = static_cast<volatile uint32_t *>(mmio_map_region(lapic_pa, PGSIZE));
+}
 
 // MMIO accessors: the only place the xAPIC page is dereferenced.
 uint32_t
@@ -125,11 +136,34 @@ lapic_can_address(uint32_t apic_id)
 }
 
 uint32_t
-this_apic_id()
+lapic_own_id(uint64_t lapic_pa, bool *full)
 {
-	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	if (base & APIC_BASE_EXTD) {
+		*full = true;
 		return static_cast<uint32_t>(rdmsr(MSR_X2APIC_ID));
-	return cpuid_apic_id();
+	}
+	if (!(base & APIC_BASE_EN)) {
+		// Disabled: no ID register to read. CPUID is all there is.
+		*full = cpuid(0).eax >= 0xB && cpuid(0xB, 0).ebx != 0;
+		return cpuid_apic_id();
+	}
+	*full = false;
+	map_xapic_page(lapic_pa);
+	return mmio_read(LAPIC_ID) >> 24;
+}
+
+bool
+lapic_x2apic_now()
+{
+	if (!(cpuid(1).ecx & CPUID1_ECX_X2APIC))
+		return false;
+	uint64_t writes[2];
+	int n = apic_base_writes(rdmsr(MSR_APIC_BASE), true, writes);
+	for (int i = 0; i < n; i++)
+		wrmsr(MSR_APIC_BASE, writes[i]);
+	x2apic_switched_early = n > 0;
+	return true;
 }
 
 uint32_t
@@ -147,8 +181,16 @@ void
 lapic_setup(uint64_t lapic_pa, uint32_t max_apic_id)
 {
 	bool cpu_has_x2apic = cpuid(1).ecx & CPUID1_ECX_X2APIC;
-	bool firmware_x2apic = rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	bool firmware_x2apic = (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) && !x2apic_switched_early;
 	const char *reason;
+
+	if (x2apic_switched_early && kargs.apic == ApicMode::Xapic) {
+		// Back to xAPIC: the SDM's way out of x2APIC mode is through
+		// disabled (the APIC's state is reset; lapic_init sets it up).
+		uint64_t base = rdmsr(MSR_APIC_BASE) & ~(APIC_BASE_EN | APIC_BASE_EXTD);
+		wrmsr(MSR_APIC_BASE, base);
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+	}
 
 	if (firmware_x2apic) {
 		// Leaving x2APIC mode needs a full APIC reset; stay.
@@ -179,7 +221,7 @@ lapic_setup(uint64_t lapic_pa, uint32_t max_apic_id)
 		cprintf("warning: xAPIC mode cannot address APIC IDs above 254 (the largest here "
 			"is %u); those CPUs will not start\n", max_apic_id);
 	if (lapic_mode == LapicMode::Xapic)
-		lapic_mmio = static_cast<volatile uint32_t *>(mmio_map_region(lapic_pa, PGSIZE));
+		map_xapic_page(lapic_pa);
 }
 
 void

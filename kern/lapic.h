@@ -68,9 +68,16 @@ void lapic_restore_warm_reset();
 // microseconds; needs clock_init's calibration.
 void lapic_timer_oneshot(uint64_t us);
 
+// Before lapic_setup, on the boot CPU: its APIC ID as its own local APIC
+// holds it, which is what IPIs are addressed to. All 32 bits (*full) when
+// the firmware left the APIC in x2APIC mode; else the xAPIC ID register's 8
+// bits (the low byte of an x2APIC ID). CPUID can disagree (QEMU 10's leaf 1
+// does, for the boot CPU of 257 CPUs).
+uint32_t lapic_own_id(uint64_t lapic_pa, bool *full);
+// Switches this CPU's APIC to x2APIC mode now, so that MSR 0x802 gives its
+// 32-bit ID (lapic_setup then chooses the mode as it would have). False if
+// the CPU does not offer x2APIC.
+bool lapic_x2apic_now();
 // The APIC ID the CPU reports through CPUID (works before its APIC is set
 // up): leaf 0xB's 32-bit x2APIC ID where available, else leaf 1's 8 bits.
 uint32_t cpuid_apic_id();
-// This CPU's 32-bit APIC ID: MSR 0x802 when its APIC is in x2APIC mode,
-// else cpuid_apic_id(). (The trampoline asks the same way.)
-uint32_t this_apic_id();

@@ -822,7 +822,7 @@ void
 page_free(PageInfo *pp)
 {
 	if (pp->pp_ref != 0)
-		panic("page_free: page %#lx still has %u references", page2pa(pp), pp->pp_ref);
+		panic("page_free: page %#lx still has %lu references", page2pa(pp), pp->pp_ref);
 	if (pp->pp_link != nullptr)
 		panic("page_free: page %#lx is already free", page2pa(pp));
 	pp->pp_link = page_free_list;
@@ -832,6 +832,8 @@ page_free(PageInfo *pp)
 void
 page_decref(PageInfo *pp)
 {
+	if (pp->pp_ref == 0)
+		panic("page_decref: page %#lx has no references to drop", page2pa(pp));
 	if (--pp->pp_ref == 0)
 		page_free(pp);
 }

@@ -337,6 +337,28 @@ dump_firmware_tables(TableRecorder &reads, bool used_acpi)
 	reads.print("firmware");
 }
 
+// Which of cfg's CPUs is this one (the boot CPU), by its local APIC's ID:
+// an index, or kNotListed. Where the xAPIC ID's 8 bits match several
+// entries (0 and 256), the APIC is switched to x2APIC mode now to read all
+// 32 bits: a machine with such IDs needs x2APIC mode anyway.
+int
+find_boot_cpu(const SmpConfig &cfg)
+{
+	bool full;
+	uint32_t id = lapic_own_id(cfg.lapic_pa, &full);
+	int self = smpconfig_find_self(cfg, id, !full);
+	if (self == kAmbiguous) {
+		if (lapic_x2apic_now())
+			return smpconfig_find_self(cfg, static_cast<uint32_t>(rdmsr(MSR_X2APIC_ID)), false);
+		cprintf("warning: the boot CPU's xAPIC ID %u matches several CPUs the firmware "
+			"lists, and it offers no x2APIC to tell them apart; taking the first\n", id);
+		for (int i = 0; i < cfg.ncpu; i++)
+			if ((cfg.apic_ids[i] & 0xFF) == id)
+				return i;
+	}
+	return self;
+}
+
 } // namespace
 
 void
@@ -367,7 +389,8 @@ mp_init()
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.lapic_pa = rdmsr(MSR_APIC_BASE) & ~0xFFFUL;
 		cfg.ncpu = 1;
-		cfg.apic_ids[0] = this_apic_id();
+		bool full;
+		cfg.apic_ids[0] = lapic_own_id(cfg.lapic_pa, &full);
 		source = "none";
 	} else {
 		cprintf("SMP: CPUs from the %s (%s at %#lx)\n", source, cfg.table_name,
@@ -375,19 +398,25 @@ mp_init()
 	}
 
 	// The boot CPU is cpus[0] (it has been since kern_main's first line);
-	// the others follow in table order.
-	uint32_t bsp_id = this_apic_id();
+	// the others follow in table order. Which entry is the boot CPU, its
+	// own local APIC says: firmware need not list it first, and CPUID may
+	// be wrong. It is never sent INIT (that would reset it).
+	int self = find_boot_cpu(cfg);
+	uint32_t bsp_id = cfg.apic_ids[self < 0 ? 0 : self];
+	if (self < 0) {
+		bool full;
+		bsp_id = lapic_own_id(cfg.lapic_pa, &full);
+		cprintf("warning: the %s does not list the boot CPU (APIC ID %u%s)\n", source,
+			bsp_id, full ? "" : ", or one whose low 8 bits are that");
+	}
 	if (cfg.has_bsp_id && cfg.bsp_apic_id != bsp_id)
 		cprintf("warning: the MP table marks APIC ID %u as the boot CPU, but it is %u\n",
 			cfg.bsp_apic_id, bsp_id);
 	bootcpu->apic_id = bsp_id;
 	int n = 1;
-	bool bsp_listed = false;
 	for (int i = 0; i < cfg.ncpu; i++) {
-		if (cfg.apic_ids[i] == bsp_id) {
-			bsp_listed = true;
+		if (i == self)
 			continue;
-		}
 		if (n == NCPU) {
 			cfg.nbeyond++;
 			continue;
@@ -396,8 +425,6 @@ mp_init()
 		cpus[n].apic_id = cfg.apic_ids[i];
 		n++;
 	}
-	if (!bsp_listed)
-		cprintf("warning: the %s does not list the boot CPU (APIC ID %u)\n", source, bsp_id);
 	ncpu = n;
 	if (cfg.nbeyond)
 		cprintf("warning: %d more CPUs than NCPU=%d are listed; they stay idle\n",
@@ -489,6 +516,13 @@ mp_main(Cpu *c)
 	lapic_init();
 	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
 	cprintf("SMP: CPU %d starting\n", cpunum());
+	if (crash_on(Crash::ApSlow, c)) {
+		cprintf("crash: CPU %d takes 3 s to finish starting\n", cpunum());
+		for (int i = 0; i < 30; i++) {
+			udelay(100000);
+			c->heartbeat.fetch_add(1, MemoryOrder::relaxed);
+		}
+	}
 	if (crash_on(Crash::ApOverflow, c))
 		crash_if_asked();
 	c->heartbeat.fetch_add(1, MemoryOrder::relaxed);

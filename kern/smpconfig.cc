@@ -46,6 +46,21 @@ smpconfig_add_cpu(SmpConfig *cfg, uint32_t apic_id, bool enabled, const char *ta
 	cfg->apic_ids[cfg->ncpu++] = apic_id;
 }
 
+int
+smpconfig_find_self(const SmpConfig &cfg, uint32_t own_id, bool low_8_bits_only)
+{
+	int found = kNotListed;
+	for (int i = 0; i < cfg.ncpu; i++) {
+		uint32_t id = low_8_bits_only ? cfg.apic_ids[i] & 0xFF : cfg.apic_ids[i];
+		if (id != own_id)
+			continue;
+		if (found != kNotListed)
+			return kAmbiguous;
+		found = i;
+	}
+	return found;
+}
+
 uint64_t
 firmware_scan(const PhysMem &mem, uint64_t pa, uint64_t len, const char *sig, size_t siglen,
 	      bool (*valid)(uint64_t pa, const PhysMem &mem))

@@ -55,6 +55,15 @@ struct Diag {
 void smpconfig_add_cpu(SmpConfig *cfg, uint32_t apic_id, bool enabled, const char *table,
 		       const Diag &diag);
 
+// Which of cfg's CPUs runs this code, from its own local APIC's ID: all 32
+// bits (x2APIC mode), or only the low 8 (xAPIC mode, where the ID register
+// of an x2APIC-capable CPU holds the low byte of its x2APIC ID). Returns its
+// index in cfg.apic_ids, kNotListed if no entry matches, or kAmbiguous if
+// several match the low 8 bits (IDs 0 and 256): only the full ID tells
+// those apart. Firmware may list the boot CPU anywhere, not only first.
+constexpr int kNotListed = -1, kAmbiguous = -2;
+int smpconfig_find_self(const SmpConfig &cfg, uint32_t own_id, bool low_8_bits_only);
+
 // ACPI: finds the RSDP (rsdp_copy from the loader if rsdp_len > 0, else by
 // scanning the BIOS areas), walks the XSDT or RSDT to the MADT and fills
 // cfg. Returns false, after a warning naming the table, when ACPI is absent

@@ -5,6 +5,7 @@
 #include <inc/assert.h>
 #include <inc/error.h>
 #include <inc/string.h>
+#include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
@@ -16,10 +17,18 @@
 namespace {
 
 // Prints a string the user gave, after checking it is readable user memory.
-void
+// At most SYS_CPUTS_MAX bytes (-E_INVAL): the big kernel lock is held
+// throughout, and no caller may choose for how long.
+int
 sys_cputs(const char *s, size_t len)
 {
+	if (len > SYS_CPUTS_MAX)
+		return -E_INVAL;
 	user_mem_assert(curenv, s, len, PTE_U);
+	if (kargs.crash == Crash::SysSmap && len > 0) {
+		cprintf("crash: CPU %d reads the caller's buffer at %p directly\n", cpunum(), s);
+		(void)*reinterpret_cast<const volatile char *>(s);
+	}
 	char buf[128];
 	ConsoleGuard guard;
 	while (len > 0) {
@@ -28,6 +37,7 @@ sys_cputs(const char *s, size_t len)
 		cprintf("%.*s", static_cast<int>(n), buf);
 		s += n, len -= n;
 	}
+	return 0;
 }
 
 int
@@ -49,6 +59,8 @@ sys_env_destroy(envid_t envid)
 	int r = envid2env(envid, &e, true);
 	if (r < 0)
 		return r;
+	if (e->env_status == ENV_DYING)
+		return -E_BAD_ENV;	// being destroyed already
 	if (e == curenv)
 		cprintf("[%08x] exiting gracefully\n", curenv->env_id);
 	else
@@ -96,7 +108,11 @@ sys_env_set_status(envid_t envid, int status)
 	// marked runnable, a second CPU would pick it up while the first still
 	// runs it. So "runnable" keeps it running there, and "not runnable"
 	// takes effect when it next enters the kernel (cpu_kick hastens that).
-	// A newly runnable environment: sched_wake_one().
+	// A newly runnable environment: sched_wake_one(). One blocked in
+	// sys_ipc_recv (env_ipc_recving) is not made runnable (-E_INVAL): only
+	// a message may wake it, or it would go on half-way out of its
+	// receive, and the sender would then make it runnable again while it
+	// runs (two CPUs would run it).
 	//> (void)envid, (void)status;
 	//> panic("sys_env_set_status: not implemented (LAB 4 exercise)");
 	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
@@ -107,6 +123,8 @@ sys_env_set_status(envid_t envid, int status)
 		return r;
 	if (e->env_status == ENV_DYING)
 		return -E_BAD_ENV;
+	if (status == ENV_RUNNABLE && e->env_ipc_recving)
+		return -E_INVAL;
 	if (Cpu *c = env_cpu(e)) {
 		e->env_status = status == ENV_RUNNABLE ? ENV_RUNNING : ENV_NOT_RUNNABLE;
 		if (status == ENV_NOT_RUNNABLE)
@@ -233,8 +251,8 @@ sys_ipc_try_send(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm)
 {
 	// LAB 4 EXERCISE ipc BEGIN
 	// JOS's rules: any environment may send to any other (envid2env without
-	// checkperm; -E_BAD_ENV). The target must be receiving
-	// (env_ipc_recving; -E_IPC_NOT_RECV). A page is sent only if srcva
+	// checkperm; -E_BAD_ENV). The target must be receiving: blocked in
+	// sys_ipc_recv (env_ipc_recving, and ENV_NOT_RUNNABLE; -E_IPC_NOT_RECV). A page is sent only if srcva
 	// < UTOP and the receiver asked for one (env_ipc_dstva < UTOP); srcva
 	// must then be page aligned and mapped, perm allowed (bad_perm), and
 	// PTE_W only if srcva is writable for the sender (-E_INVAL);
@@ -248,7 +266,7 @@ sys_ipc_try_send(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm)
 	int r = envid2env(envid, &e, false);
 	if (r < 0)
 		return r;
-	if (!e->env_ipc_recving || e->env_status == ENV_DYING)
+	if (!e->env_ipc_recving || e->env_status != ENV_NOT_RUNNABLE)
 		return -E_IPC_NOT_RECV;
 	uint64_t sent_perm = 0;
 	if (srcva < UTOP) {
@@ -301,8 +319,7 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 {
 	switch (num) {
 	case SYS_cputs:
-		sys_cputs(reinterpret_cast<const char *>(a1), a2);
-		return 0;
+		return sys_cputs(reinterpret_cast<const char *>(a1), a2);
 	case SYS_cgetc:
 		return sys_cgetc();
 	case SYS_getenvid:

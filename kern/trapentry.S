@@ -65,9 +65,21 @@ vector_stubs:
 	popq	%rax
 .endm
 
+// RFLAGS.AC suspends SMAP: user code may set it (popf) and then trap, and
+// the CPU keeps it on entry, so the kernel would run with SMAP off. Clear
+// it on every entry, where the CPU has SMAP (clac exists only there);
+// iretq puts back the interrupted code's flags.
+.macro CLEAR_AC
+	testb	$1, smap_enabled(%rip)
+	jz	88f
+	clac
+88:
+.endm
+
 // Common path. From user mode the GS base is the user's: swap it for the
 // CPU record's (and back on the way out).
 alltraps:
+	CLEAR_AC
 	testb	$3, (TF_CS - TF_TRAPNO)(%rsp)
 	jz	1f
 	swapgs
@@ -97,6 +109,7 @@ env_pop_tf:
 // swapgs and the iretq after it, so CS does not tell which GS base is
 // loaded: the GS base itself does (kernel addresses are negative).
 paranoid_entry:
+	CLEAR_AC
 	SAVE_REGS
 	cld
 	movl	$MSR_GS_BASE, %ecx

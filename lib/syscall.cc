@@ -28,10 +28,15 @@ u(const void *p)
 
 } // namespace
 
+// The kernel prints at most SYS_CPUTS_MAX bytes a call.
 void
 sys_cputs(const char *s, size_t len)
 {
-	syscall(SYS_cputs, false, u(s), len);
+	do {
+		size_t n = MIN<size_t>(len, SYS_CPUTS_MAX);
+		syscall(SYS_cputs, false, u(s), n);
+		s += n, len -= n;
+	} while (len > 0);
 }
 
 int
