@@ -69,3 +69,7 @@ endif
 ifneq ($(findstring ',$(KARGS))$(findstring ",$(KARGS)),)
 $(error KARGS must not contain quotes: give key=value words, e.g. KARGS="apic=xapic smpboot=parallel")
 endif
+
+ifeq ($(filter $(LAB),1 2 3 4 5),)
+$(error LAB=$(LAB) is not valid: LAB takes the lab this tree is for, 1 to 5 (conf/lab.mk sets it))
+endif

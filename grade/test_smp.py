@@ -244,7 +244,7 @@ def test_lock_held_forever_is_reported():
                       r"^crash: CPU 0 waits for lock crash_demo$",
                       r"^warning: CPU 0 has waited 500 ms for lock crash_demo, held by CPU 1 "
                       r"since:$",
-                      r"^  rip [0-9a-f]{16}  crash_if_asked\+\d+$",
-                      r"^  rip [0-9a-f]{16}  mp_main\+\d+$",
+                      r"^  rip [0-9a-f]{16}  kern/init\.cc:\d+: crash_if_asked\+\d+$",
+                      r"^  rip [0-9a-f]{16}  kern/smpboot\.cc:\d+: mp_main\+\d+$",
                       r"^warning: if CPU 1 never releases crash_demo, look for a path")
     r.expect_absent(r"^kernel panic")

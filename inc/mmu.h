@@ -107,8 +107,8 @@
 // Global descriptor numbers (the same layout on every CPU).
 #define GD_KT		0x08	// kernel text (64-bit)
 #define GD_KD		0x10	// kernel data
-#define GD_UD		0x18	// user data (before user text: sysret's order)
-#define GD_UT		0x20	// user text (64-bit)
+#define GD_UT		0x18	// user text (64-bit); JOS's selectors: user CS 0x1b,
+#define GD_UD		0x20	// user data; SS 0x23 (int/iret need no sysret order)
 #define GD_TSS0		0x28	// this CPU's TSS (a 16-byte descriptor)
 #define GDT_ENTRIES	7
 

@@ -52,6 +52,7 @@ struct Cpu {
 	// of a lock wait): the boot CPU waits for an AP that reported in as
 	// long as this changes, however slowly the host runs it.
 	Atomic<uint64_t> heartbeat;
+	struct Trapframe *incoming_tf;	// the last trap from user mode, on this CPU's stack
 	uint64_t gdt[GDT_ENTRIES];	// this CPU's GDT; GD_TSS0 points at cpu_ts
 	Taskstate cpu_ts;		// this CPU's TSS: rsp0 and the IST stacks
 } __attribute__((aligned(64)));	// one cache line per record start

@@ -9,6 +9,7 @@
 #include <kern/elf.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
+#include <kern/lab.h>
 #include <kern/lapic.h>
 #include <kern/pmap.h>
 #include <kern/sched.h>
@@ -26,6 +27,15 @@ constexpr int ENVGENSHIFT = 12;	// >= LOG2NENV
 int
 env_setup_vm(Env *e)
 {
+	// LAB 3 EXERCISE env_setup_vm BEGIN
+	// A zeroed page for e's PML4 (-E_NO_MEM if none), counted (pp_ref),
+	// in e->env_pgdir (its kernel address). The kernel's half and the
+	// read-only windows above UTOP are the same in every address space:
+	// copy kern_pgdir's entries from PML4X(UTOP) up. Nothing below UTOP
+	// yet. Then UVPT: e's own PML4 there, user-readable (PTE_P | PTE_U,
+	// not PTE_W), so that user code can read its own page tables.
+	//> (void)e;
+	//> lab_todo(3, "env_setup_vm (kern/env.cc)");
 	PageInfo *p = page_alloc(ALLOC_ZERO);
 	if (p == nullptr)
 		return -E_NO_MEM;
@@ -35,13 +45,22 @@ env_setup_vm(Env *e)
 		e->env_pgdir[i] = kern_pgdir[i];
 	e->env_pgdir[PML4X(UVPT)] = PADDR(e->env_pgdir) | PTE_P | PTE_U | (kern_pgdir[PML4X(UVPT)] & PTE_NX);
 	return 0;
+	// LAB 3 EXERCISE env_setup_vm END
 }
 
 // Backs [va, va+len) in e's address space with zeroed pages, adding perm
 // to pages already there (segments may share a page).
-int
+[[maybe_unused]] int
 region_alloc(Env *e, uintptr_t va, size_t len, uint64_t perm)
 {
+	// LAB 3 EXERCISE region_alloc BEGIN
+	// Every page that [va, va+len) touches (round va down, va+len up)
+	// gets a zeroed page mapped user-accessible with perm (page_alloc,
+	// page_insert; -E_NO_MEM, freeing the page, if either fails). Two ELF
+	// segments may share a page: one already there stays, and gets PTE_W
+	// if perm has it, and loses PTE_NX if perm lacks it.
+	//> (void)e, (void)va, (void)len, (void)perm;
+	//> lab_todo(3, "region_alloc (kern/env.cc)");
 	for (uintptr_t p = ROUNDDOWN(va, PGSIZE); p < ROUNDUP(va + len, PGSIZE); p += PGSIZE) {
 		pte_t *pte;
 		PageInfo *pp = page_lookup(e->env_pgdir, p, &pte);
@@ -62,11 +81,12 @@ region_alloc(Env *e, uintptr_t va, size_t len, uint64_t perm)
 		}
 	}
 	return 0;
+	// LAB 3 EXERCISE region_alloc END
 }
 
 // Copies len bytes from the kernel's src to va in e's address space,
 // through the direct map (e's page tables need not be loaded).
-void
+[[maybe_unused]] void
 copy_to_env(Env *e, uintptr_t va, const uint8_t *src, size_t len)
 {
 	while (len > 0) {
@@ -79,7 +99,7 @@ copy_to_env(Env *e, uintptr_t va, const uint8_t *src, size_t len)
 }
 
 // Loads a checked ELF image into e and sets up its stack and registers.
-bool
+[[maybe_unused]] bool
 load_icode(Env *e, const char *name, const uint8_t *binary, size_t size)
 {
 	ElfImage img;
@@ -88,6 +108,19 @@ load_icode(Env *e, const char *name, const uint8_t *binary, size_t size)
 		cprintf("env_create: program %s: %s\n", name, err);
 		return false;
 	}
+	// LAB 3 EXERCISE load_icode BEGIN
+	// elf_check has checked the image and filled in img: its loadable
+	// segments (img.segs[0 .. img.nsegs): va, memsz, file offset, filesz,
+	// flags) and entry point. For each segment, back [va, va+memsz) with
+	// user pages (region_alloc), writable if the segment is (PF_W), not
+	// executable unless it is (PF_X; else PTE_NX), and copy its filesz
+	// bytes from binary + offset there (copy_to_env: e's page tables need
+	// not be loaded); the rest, the .bss, stays zero. Then one page of
+	// stack below USTACKTOP, writable, not executable, and the entry point
+	// in e's trap frame (tf_rip). Out of memory: say so (as above) and
+	// return false.
+	//> (void)e;
+	//> lab_todo(3, "load_icode (kern/env.cc)");
 	for (int i = 0; i < img.nsegs; i++) {
 		const ElfSegment &s = img.segs[i];
 		uint64_t perm = ((s.flags & PF_W) ? PTE_W : 0) | ((s.flags & PF_X) ? 0 : PTE_NX);
@@ -104,6 +137,7 @@ load_icode(Env *e, const char *name, const uint8_t *binary, size_t size)
 	}
 	e->env_tf.tf_rip = img.entry;
 	return true;
+	// LAB 3 EXERCISE load_icode END
 }
 
 // Frees the page tables and pages of one PML4 entry's subtree.
@@ -141,6 +175,11 @@ user_program_names(char *buf, size_t size)
 void
 env_init()
 {
+	// LAB 3 EXERCISE env_init BEGIN
+	// Every Env in envs[0 .. NENV) starts free: env_status ENV_FREE,
+	// env_id 0, and on env_free_list (env_link), in order, so that the
+	// first env_alloc hands out envs[0].
+	//> lab_todo(3, "env_init (kern/env.cc)");
 	env_free_list = nullptr;
 	for (int i = NENV - 1; i >= 0; i--) {
 		envs[i].env_id = 0;
@@ -148,6 +187,7 @@ env_init()
 		envs[i].env_link = env_free_list;
 		env_free_list = &envs[i];
 	}
+	// LAB 3 EXERCISE env_init END
 }
 
 int
@@ -189,7 +229,7 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	return 0;
 }
 
-bool
+Env *
 env_create(const char *name)
 {
 	const UserProgram *p = user_programs;
@@ -199,19 +239,26 @@ env_create(const char *name)
 		char known[256];
 		user_program_names(known, sizeof(known));
 		cprintf("env_create: no program '%s' (built-in: %s)\n", name, known);
-		return false;
+		return nullptr;
 	}
+	// LAB 3 EXERCISE env_create BEGIN
+	// A new environment (env_alloc, with no parent: 0) running the program
+	// p: load_icode its image (p->image, p->size; free the environment if
+	// that fails). Say why env_alloc failed (error_string) and return
+	// nullptr then; else the new environment.
+	//> lab_todo(3, "env_create (kern/env.cc)");
 	Env *e;
 	int r = env_alloc(&e, 0);
 	if (r < 0) {
 		cprintf("env_create: program %s: %s\n", p->name, error_string(r));
-		return false;
+		return nullptr;
 	}
 	if (!load_icode(e, p->name, p->image, p->size)) {
 		env_free(e);
-		return false;
+		return nullptr;
 	}
-	return true;
+	return e;
+	// LAB 3 EXERCISE env_create END
 }
 
 void
@@ -268,6 +315,11 @@ env_destroy(Env *e)
 	env_free(e);
 	if (curenv == e) {
 		curenv = nullptr;
+		if (!lab_smp()) {
+			// JOS's lab 3: one environment, and it is gone.
+			cprintf("Destroyed the only environment - nothing more to do!\n");
+			lab_done(3, "mp_init (kern/smpboot.cc)");
+		}
 		sched_yield();
 	}
 }
@@ -308,6 +360,17 @@ env_run(Env *e)
 	if (!(e->env_tf.tf_rflags & FL_IF))
 		panic("env_run: environment %08x would run with interrupts disabled: the timer "
 		      "could never preempt it (FL_IF; LAB 4 exercise timer)", e->env_id);
+	if (kargs.schedtrace && curenv != e)
+		cprintf("sched: CPU %d runs %08x\n", cpunum(), e->env_id);
+	// LAB 3 EXERCISE env_run BEGIN
+	// Switch this CPU to e. The environment it ran so far (curenv, if
+	// another) stops running here: if it was ENV_RUNNING it becomes
+	// ENV_RUNNABLE (and sched_wake_one() lets a halted CPU take it), and
+	// it is on no CPU (env_cpunum -1). Then e is curenv: ENV_RUNNING, one
+	// run more (env_runs), on this CPU (env_cpunum = cpunum()), and its
+	// page tables are loaded (load_pgdir). The lines after this region
+	// leave for user mode with e's registers.
+	//> lab_todo(3, "env_run (kern/env.cc)");
 	if (curenv && curenv != e) {
 		if (curenv->env_status == ENV_RUNNING) {
 			curenv->env_status = ENV_RUNNABLE;
@@ -315,14 +378,16 @@ env_run(Env *e)
 		}
 		curenv->env_cpunum = -1;
 	}
-	if (kargs.schedtrace && curenv != e)
-		cprintf("sched: CPU %d runs %08x\n", cpunum(), e->env_id);
 	curenv = e;
 	e->env_status = ENV_RUNNING;
 	e->env_runs++;
 	e->env_cpunum = cpunum();
 	load_pgdir(e->env_pgdir);
+	// LAB 3 EXERCISE env_run END
 	sched_arm_timeslice();
-	unlock_kernel();
+	// The big kernel lock goes just before user mode (lab 4; lab 3's one
+	// environment runs without it).
+	if (lab_smp())
+		unlock_kernel();
 	env_pop_tf(&e->env_tf);
 }

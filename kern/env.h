@@ -19,9 +19,9 @@ void env_init();
 int env_alloc(Env **newenv_store, envid_t parent_id);
 void env_free(Env *e);
 // Creates an environment running the named built-in program; prints why
-// and returns false if there is no such program, no free Env, or its image
-// does not check out.
-bool env_create(const char *name);
+// and returns nullptr if there is no such program, no free Env, or its
+// image does not check out.
+Env *env_create(const char *name);
 void env_destroy(Env *e);
 // The CPU running e (its curenv), or nullptr. Caller holds the big kernel lock.
 Cpu *env_cpu(const Env *e);

@@ -87,9 +87,12 @@ mon_kerninfo(int, char **, Trapframe *)
 	return 0;
 }
 
-int
-mon_backtrace(int, char **, Trapframe *)
+// Built without optimization, as test_backtrace is: its arguments then live
+// in its frame, and the backtrace it prints can show them.
+[[gnu::optimize("O0")]] int
+mon_backtrace(int argc, char **argv, Trapframe *tf)
 {
+	(void)argc, (void)argv, (void)tf;
 	print_backtrace(read_rbp(), 0);
 	return 0;
 }

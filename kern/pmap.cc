@@ -9,6 +9,7 @@
 #include <kern/cpu.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
+#include <kern/lab.h>
 #include <kern/pmap.h>
 #include <kern/spinlock.h>
 
@@ -77,6 +78,21 @@ lookup_mapping(pte_t *pgdir, uintptr_t va, Mapping *m)
 pte_t *
 walk(pte_t *pgdir, uintptr_t va, int level, bool create)
 {
+	// LAB 2 EXERCISE pgdir_walk BEGIN
+	// Four levels of tables, each 512 entries: the PML4 (level 4), the
+	// page-directory-pointer table (3), the page directory (2) and the
+	// page table (1). table_index(va, l) is va's index in a level-l table.
+	// From pgdir, go down to the table at `level` and return the address of
+	// va's entry there. On the way, an entry that is not present (PTE_P)
+	// means a missing table: without create, return nullptr; with it,
+	// allocate a zeroed page (page_alloc(ALLOC_ZERO); nullptr if none),
+	// count the reference (pp_ref), and point the entry at it (page2pa)
+	// with PTE_P | PTE_W | PTE_U: the upper levels allow everything, the
+	// last one decides. An entry with PTE_PS maps a huge page itself
+	// (2 MiB in a page directory): return it, it ends the walk. KADDR
+	// turns a table's physical address into one the kernel can use.
+	//> (void)pgdir, (void)va, (void)level, (void)create;
+	//> lab_todo(2, "pgdir_walk (walk in kern/pmap.cc)");
 	pte_t *table = pgdir;
 	for (int l = 4; l > level; l--) {
 		pte_t *e = &table[table_index(va, l)];
@@ -96,6 +112,7 @@ walk(pte_t *pgdir, uintptr_t va, int level, bool create)
 		table = static_cast<pte_t *>(KADDR(PTE_ADDR(*e)));
 	}
 	return &table[table_index(va, level)];
+	// LAB 2 EXERCISE pgdir_walk END
 }
 
 bool
@@ -192,13 +209,13 @@ compute_free_spans(physaddr_t kernel_end)
 			spans_remove(boot_info.mmap[i].base,
 				     boot_info.mmap[i].base + boot_info.mmap[i].len);
 	spans_remove(0, PGSIZE);
-	// LAB 4 EXERCISE page_init BEGIN
+	// LAB 4 EXERCISE mpentry_page BEGIN
 	// The AP trampoline (kern/mpentry.S) is copied to MPENTRY_PADDR, and
 	// every AP starts there in real mode: that page must never be handed
 	// out. Take it out of the free spans, as the lines around this do for
 	// page 0 and the legacy hole.
 	spans_remove(MPENTRY_PADDR, MPENTRY_PADDR + PGSIZE);
-	// LAB 4 EXERCISE page_init END
+	// LAB 4 EXERCISE mpentry_page END
 	spans_remove(IOPHYSMEM, EXTPHYSMEM);
 	spans_remove(KERNLOAD, kernel_end);
 	for (int i = 0; i < boot_info.nreserved; i++)
@@ -213,6 +230,8 @@ compute_free_spans(physaddr_t kernel_end)
 }
 
 
+[[maybe_unused]] physaddr_t boot_place(physaddr_t from, size_t n);
+
 // Simple physical memory allocator used only while setting up the kernel's
 // page tables, before page_init. Allocates n bytes (page aligned) after the
 // kernel image, stepping over boot structures, and returns their kernel
@@ -220,11 +239,34 @@ compute_free_spans(physaddr_t kernel_end)
 void *
 boot_alloc(size_t n)
 {
+	// LAB 2 EXERCISE boot_alloc BEGIN
+	// boot_next is the next free physical byte, 0 until the first call:
+	// then it starts at the first page after the kernel image (the linker
+	// puts `end` there; PADDR turns it into a physical address; ROUNDUP
+	// to a page). boot_alloc(0) returns the next free address without
+	// allocating. Otherwise boot_place(boot_next, n) gives where n bytes
+	// fit (it steps over the loader's structures and checks the room);
+	// advance boot_next past them, to a page boundary, and return the
+	// kernel address of the allocation (KERNBASE + physical).
+	//> (void)n;
+	//> lab_todo(2, "boot_alloc (kern/pmap.cc)");
 	if (boot_next == 0)
 		boot_next = ROUNDUP(PADDR(end), PGSIZE);
-	physaddr_t result = boot_next;
 	if (n == 0)
-		return reinterpret_cast<void *>(KERNBASE + result);
+		return reinterpret_cast<void *>(KERNBASE + boot_next);
+	physaddr_t result = boot_place(boot_next, n);
+	boot_next = ROUNDUP(result + n, PGSIZE);
+	return reinterpret_cast<void *>(KERNBASE + result);
+	// LAB 2 EXERCISE boot_alloc END
+}
+
+// Where n bytes from boot_alloc can go, at or after `from`: past every
+// structure the loader left in memory, in usable RAM that the boot page
+// tables map. Panics if there is no room.
+physaddr_t
+boot_place(physaddr_t from, size_t n)
+{
+	physaddr_t result = from;
 	if (page_init_done)
 		panic("boot_alloc called after page_init: use page_alloc");
 
@@ -242,8 +284,7 @@ boot_alloc(size_t n)
 	if (!firmware_says_usable(result, n) || result + n > 0x80000000UL)
 		panic("boot_alloc: no room for %lu bytes at physical %#lx: the machine "
 		      "needs more contiguous low memory (try a larger -m)", n, result);
-	boot_next = ROUNDUP(result + n, PGSIZE);
-	return reinterpret_cast<void *>(KERNBASE + result);
+	return result;
 }
 
 // Fixes npages from the firmware map: the highest usable address.
@@ -650,6 +691,13 @@ map_kernel_image()
 void
 map_direct()
 {
+	// LAB 2 EXERCISE kernel_mappings BEGIN
+	// The kernel's page table, part 2: the direct map. Physical address
+	// pa is at DIRECTMAP + pa (KADDR): map every range of RAM the firmware
+	// reports (boot_info.mmap[]: types MEM_USABLE, MEM_ACPI, MEM_NVS),
+	// whole pages, up to DIRECTMAPSIZE, writable by the kernel only and
+	// not executable, in 2 MiB pages where possible (PTE_PS); and the
+	// first MiB (BIOS data, VGA, the AP trampoline: EXTPHYSMEM bytes).
 	for (int i = 0; i < boot_info.nmmap; i++) {
 		const MemRegion &r = boot_info.mmap[i];
 		if (r.type != MEM_USABLE && r.type != MEM_ACPI && r.type != MEM_NVS)
@@ -661,6 +709,7 @@ map_direct()
 					PTE_W | PTE_NX | PTE_PS);
 	}
 	boot_map_region(kern_pgdir, DIRECTMAP, EXTPHYSMEM, 0, PTE_W | PTE_NX);
+	// LAB 2 EXERCISE kernel_mappings END
 	// The framebuffer the console draws into (not RAM, so not above).
 	uint64_t fb_len;
 	if (physaddr_t fb = cons_framebuffer(&fb_len))
@@ -718,10 +767,18 @@ mem_init()
 	// The page table itself, read-only to users at UVPT (recursive slot).
 	kern_pgdir[PML4X(UVPT)] = PADDR(kern_pgdir) | PTE_U | PTE_P | nx_bit;
 
+	// LAB 2 EXERCISE mem_init_pages BEGIN
+	// One PageInfo per physical page, npages of them, in `pages`: take the
+	// array from boot_alloc and zero it.
+	//> lab_todo(2, "the pages array (mem_init in kern/pmap.cc)");
 	pages = static_cast<PageInfo *>(boot_alloc(npages * sizeof(PageInfo)));
 	memset(pages, 0, npages * sizeof(PageInfo));
+	// LAB 2 EXERCISE mem_init_pages END
+	// LAB 3 EXERCISE mem_init_envs BEGIN
+	// The environments, NENV of them, in `envs`: as `pages` above.
 	envs = static_cast<Env *>(boot_alloc(NENV * sizeof(Env)));
 	memset(envs, 0, NENV * sizeof(Env));
+	// LAB 3 EXERCISE mem_init_envs END
 
 	page_init();
 	boot_phase("page_init");
@@ -732,16 +789,36 @@ mem_init()
 	check_page();
 	boot_phase("check_page");
 
+	// LAB 2 EXERCISE kernel_mappings BEGIN
+	// The kernel's page table, part 1 (map_direct has part 2):
+	// - the pages array, read-only to users at UPAGES (PTE_U, not
+	//   PTE_W, and not executable: PTE_NX);
+	// - CPU 0's kernel stack: KSTKSIZE bytes ending at KSTACKTOP
+	//   (kstack_bottom(0) to kstack_top(0)), writable by the kernel only,
+	//   backed by fresh pages (map_fresh_pages), with the KSTKGAP below it
+	//   left unmapped: running off its bottom must fault.
+	//> lab_todo(2, "the kernel's mappings (mem_init in kern/pmap.cc)");
 	boot_map_region(kern_pgdir, UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE),
 			PADDR(pages), PTE_U | PTE_NX);
-	boot_map_region(kern_pgdir, UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE), PADDR(envs),
-			PTE_U | PTE_NX);
+	map_fresh_pages(kstack_bottom(0), KSTKSIZE);
+	// LAB 2 EXERCISE kernel_mappings END
+	// CPU 0's interrupt stacks (double faults, NMIs), each over a guard.
+	for (int k = 1; k <= NIST; k++)
+		map_fresh_pages(ist_top(0, k) - ISTSIZE, ISTSIZE);
+	// LAB 3 EXERCISE mem_init_envs BEGIN
+	// The environments, read-only to users at UENVS, as the pages array.
+	if (envs != nullptr)
+		boot_map_region(kern_pgdir, UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE),
+				PADDR(envs), PTE_U | PTE_NX);
+	// LAB 3 EXERCISE mem_init_envs END
 	map_kernel_image();
 	map_direct();
 	boot_phase("kernel page table");
 
 	load_pgdir(kern_pgdir);
 	kaddr_limit = npages * PGSIZE;
+	check_kern_pgdir();
+	boot_phase("check_kern_pgdir");
 	check_page_free_list(false);
 	boot_phase("check_page_free_list 2");
 	check_page_installed_pgdir();
@@ -757,14 +834,15 @@ void
 mem_init_mp()
 {
 	// LAB 4 EXERCISE mem_init_mp BEGIN
-	// Map the stacks of every CPU mp_init found (ncpu of them). CPU i's
+	// Map the stacks of the other CPUs mp_init found (CPU 0's are there
+	// since mem_init; ncpu CPUs in all). CPU i's
 	// kernel stack is [kstack_bottom(i), kstack_top(i)), KSTKSIZE bytes at
 	// KSTACKTOP - i * (KSTKSIZE + KSTKGAP), with the KSTKGAP below it left
 	// unmapped as a guard. Its NIST interrupt stacks end at ist_top(i, k),
 	// ISTSIZE bytes each over an ISTGAP guard. map_fresh_pages() backs a
 	// range with new pages; check_kern_pgdir() checks what you mapped.
 	//> panic("mem_init_mp: per-CPU kernel stacks are not implemented (LAB 4 exercise)");
-	for (int i = 0; i < ncpu; i++) {
+	for (int i = 1; i < ncpu; i++) {
 		map_fresh_pages(kstack_bottom(i), KSTKSIZE);
 		for (int k = 1; k <= NIST; k++)
 			map_fresh_pages(ist_top(i, k) - ISTSIZE, ISTSIZE);
@@ -784,6 +862,16 @@ page_init()
 	page_init_done = true;
 	compute_free_spans(kernel_end);
 
+	// LAB 2 EXERCISE page_init BEGIN
+	// Build the free list. compute_free_spans left the free memory in
+	// free_spans[0 .. nfree_spans): address-ordered [base, end) ranges of
+	// usable RAM without page 0, the legacy hole, the kernel image, the
+	// boot allocations and what the loader keeps. Every page in a span is
+	// free: pp_ref 0, pushed on page_free_list (pp_link). Every other page
+	// of pages[0 .. npages) is in use: pp_ref 1, pp_link nullptr, so that
+	// page_free never takes it. Go in address order: the list then starts
+	// at the highest free page, as JOS's does.
+	//> lab_todo(2, "page_init (kern/pmap.cc)");
 	page_free_list = nullptr;
 	size_t i = 0;
 	for (int k = 0; k < nfree_spans; k++) {
@@ -796,6 +884,7 @@ page_init()
 	}
 	for (; i < npages; i++)
 		pages[i] = PageInfo{nullptr, 1};
+	// LAB 2 EXERCISE page_init END
 }
 
 // Allocates a physical page; with ALLOC_ZERO it is zeroed, with ALLOC_LOW
@@ -804,6 +893,15 @@ page_init()
 PageInfo *
 page_alloc(int alloc_flags)
 {
+	// LAB 2 EXERCISE page_alloc BEGIN
+	// Take a page off page_free_list: set its pp_link to nullptr (that
+	// is how page_free knows it is in use) and leave pp_ref alone (the
+	// caller counts references). With ALLOC_ZERO, fill it with zeroes
+	// through its kernel address (page2kva). With ALLOC_LOW, take the
+	// first page of the list below 4 GiB (page2pa) instead of the first.
+	// Out of memory: nullptr.
+	//> (void)alloc_flags;
+	//> lab_todo(2, "page_alloc (kern/pmap.cc)");
 	PageInfo **link = &page_free_list;
 	if (alloc_flags & ALLOC_LOW)
 		while (*link && page2pa(*link) >= 0x100000000UL)
@@ -816,17 +914,24 @@ page_alloc(int alloc_flags)
 	if (alloc_flags & ALLOC_ZERO)
 		memset(page2kva(pp), 0, PGSIZE);
 	return pp;
+	// LAB 2 EXERCISE page_alloc END
 }
 
 void
 page_free(PageInfo *pp)
 {
+	// LAB 2 EXERCISE page_free BEGIN
+	// Put pp back on page_free_list. A page still referenced (pp_ref) or
+	// already free (pp_link set) is a kernel bug: panic, naming it.
+	//> (void)pp;
+	//> lab_todo(2, "page_free (kern/pmap.cc)");
 	if (pp->pp_ref != 0)
 		panic("page_free: page %#lx still has %lu references", page2pa(pp), pp->pp_ref);
 	if (pp->pp_link != nullptr)
 		panic("page_free: page %#lx is already free", page2pa(pp));
 	pp->pp_link = page_free_list;
 	page_free_list = pp;
+	// LAB 2 EXERCISE page_free END
 }
 
 void
@@ -858,6 +963,18 @@ pgdir_walk(pte_t *pgdir, uintptr_t va, int create)
 void
 boot_map_region(pte_t *pgdir, uintptr_t va, size_t size, physaddr_t pa, uint64_t perm)
 {
+	// LAB 2 EXERCISE boot_map_region BEGIN
+	// Map [va, va+size) to [pa, pa+size): each page's entry (walk at level
+	// 1, creating tables) gets pa | perm | PTE_P. Static mappings of the
+	// kernel's own: no pp_ref counting. PTE_NX in perm means nx_bit
+	// (0 on a CPU without NX, where bit 63 must stay clear). Unaligned
+	// arguments are a bug (panic). PTE_PS in perm asks for 2 MiB pages
+	// (a page-directory entry, walk at level 2, with PTE_PS) wherever va,
+	// pa and what is left of size allow; elsewhere, and under a page table
+	// already there, 4 KiB pages. An entry inside a 2 MiB page that is
+	// already there must map the same place.
+	//> (void)pgdir, (void)va, (void)size, (void)pa, (void)perm;
+	//> lab_todo(2, "boot_map_region (kern/pmap.cc)");
 	bool huge = perm & PTE_PS;
 	perm = (perm & ~(PTE_PS | PTE_NX)) | ((perm & PTE_NX) ? nx_bit : 0);
 	if (va % PGSIZE || pa % PGSIZE || size % PGSIZE)
@@ -886,11 +1003,18 @@ boot_map_region(pte_t *pgdir, uintptr_t va, size_t size, physaddr_t pa, uint64_t
 		}
 		va += PGSIZE, pa += PGSIZE, size -= PGSIZE;
 	}
+	// LAB 2 EXERCISE boot_map_region END
 }
 
 PageInfo *
 page_lookup(pte_t *pgdir, uintptr_t va, pte_t **pte_store)
 {
+	// LAB 2 EXERCISE page_lookup BEGIN
+	// The page mapped at va (pa2page of the entry's address), or nullptr
+	// if none; with pte_store, store the entry's address there too. In a
+	// 2 MiB page, the 4 KiB page of va inside it.
+	//> (void)pgdir, (void)va, (void)pte_store;
+	//> lab_todo(2, "page_lookup (kern/pmap.cc)");
 	pte_t *pte = pgdir_walk(pgdir, va, 0);
 	if (pte == nullptr || !(*pte & PTE_P))
 		return nullptr;
@@ -899,11 +1023,19 @@ page_lookup(pte_t *pgdir, uintptr_t va, pte_t **pte_store)
 	if (*pte & PTE_PS)
 		return pa2page((PTE_ADDR(*pte) & ~(PTSIZE - 1)) + (va & (PTSIZE - 1) & ~(PGSIZE - 1UL)));
 	return pa2page(PTE_ADDR(*pte));
+	// LAB 2 EXERCISE page_lookup END
 }
 
 void
 page_remove(pte_t *pgdir, uintptr_t va)
 {
+	// LAB 2 EXERCISE page_remove BEGIN
+	// Unmap the page at va (nothing mapped: nothing to do): clear the
+	// entry, invalidate the TLB entry (tlb_invalidate), and drop the
+	// page's reference (page_decref, which frees it at zero). Entries
+	// inside a 2 MiB mapping are the kernel's own: a bug (panic).
+	//> (void)pgdir, (void)va;
+	//> lab_todo(2, "page_remove (kern/pmap.cc)");
 	pte_t *pte;
 	PageInfo *pp = page_lookup(pgdir, va, &pte);
 	if (pp == nullptr)
@@ -915,11 +1047,22 @@ page_remove(pte_t *pgdir, uintptr_t va)
 	*pte = 0;
 	tlb_invalidate(pgdir, va);
 	page_decref(pp);
+	// LAB 2 EXERCISE page_remove END
 }
 
 int
 page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm)
 {
+	// LAB 2 EXERCISE page_insert BEGIN
+	// Map pp at va with perm | PTE_P (PTE_NX meaning nx_bit, as in
+	// boot_map_region), creating tables (-E_NO_MEM if none can be made; an
+	// entry inside a 2 MiB mapping: -E_INVAL). Count the new reference.
+	// A page already there is replaced: the old translation must leave
+	// every TLB (tlb_invalidate) before the old page loses its reference.
+	// Mind the corner case: pp may be the page already mapped at va (with
+	// other permissions), and must not be freed on the way.
+	//> (void)pgdir, (void)pp, (void)va, (void)perm;
+	//> lab_todo(2, "page_insert (kern/pmap.cc)");
 	pte_t *pte = pgdir_walk(pgdir, va, 1);
 	if (pte == nullptr)
 		return -E_NO_MEM;
@@ -938,6 +1081,7 @@ page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm)
 		page_decref(pa2page(PTE_ADDR(old)));
 	}
 	return 0;
+	// LAB 2 EXERCISE page_insert END
 }
 
 void
@@ -1051,8 +1195,9 @@ check_kern_pgdir()
 	// Pages array, user read-only at UPAGES.
 	check_range(UPAGES, ROUNDUP(npages * sizeof(PageInfo), PGSIZE), PADDR(pages),
 		    PTE_U | nx_bit, PTE_W, "UPAGES");
-	check_range(UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE), PADDR(envs), PTE_U | nx_bit,
-		    PTE_W, "UENVS");
+	if (envs != nullptr)		// lab 3 allocates them
+		check_range(UENVS, ROUNDUP(NENV * sizeof(Env), PGSIZE), PADDR(envs),
+			    PTE_U | nx_bit, PTE_W, "UENVS");
 
 	// Direct map of all RAM.
 	for (int i = 0; i < boot_info.nmmap; i++) {
@@ -1127,6 +1272,15 @@ mmu_init_percpu()
 int
 user_mem_check(Env *env, const void *va, size_t len, uint64_t perm)
 {
+	// LAB 3 EXERCISE user_mem_check BEGIN
+	// May env touch [va, va+len) with perm | PTE_U | PTE_P? Every page of
+	// the range must be mapped in env's page tables with all those bits at
+	// every level (lookup_mapping says how the MMU sees an address), and
+	// the range must lie below ULIM (mind an overflowing va + len). If
+	// not, set user_mem_check_addr to the first address that fails (va
+	// itself if that is the one) and return -E_FAULT; else 0.
+	//> (void)env, (void)va, (void)len, (void)perm;
+	//> lab_todo(3, "user_mem_check (kern/pmap.cc)");
 	auto start = reinterpret_cast<uintptr_t>(va);
 	uintptr_t end;
 	perm |= PTE_U | PTE_P;
@@ -1142,6 +1296,7 @@ user_mem_check(Env *env, const void *va, size_t len, uint64_t perm)
 		}
 	}
 	return 0;
+	// LAB 3 EXERCISE user_mem_check END
 }
 
 void

@@ -148,7 +148,8 @@ Spinlock::report_stall()
 			break;
 		RipDebugInfo info;
 		debuginfo_rip(pc, &info);
-		cprintf("  rip %016lx  %s+%lu\n", pc, info.fn_name, pc - info.fn_addr);
+		cprintf("  rip %016lx  %s:%d: %s+%lu\n", pc, info.file, info.line, info.fn_name,
+			pc - info.fn_addr);
 	}
 	cprintf("warning: if CPU %u never releases %s, look for a path from there that "
 		"returns without unlocking it\n", holder->cpu_id, name_);

@@ -19,7 +19,7 @@ namespace {
 // Prints a string the user gave, after checking it is readable user memory.
 // At most SYS_CPUTS_MAX bytes (-E_INVAL): the big kernel lock is held
 // throughout, and no caller may choose for how long.
-int
+[[maybe_unused]] int
 sys_cputs(const char *s, size_t len)
 {
 	if (len > SYS_CPUTS_MAX)
@@ -40,19 +40,19 @@ sys_cputs(const char *s, size_t len)
 	return 0;
 }
 
-int
+[[maybe_unused]] int
 sys_cgetc()
 {
 	return cons_getc();
 }
 
-envid_t
+[[maybe_unused]] envid_t
 sys_getenvid()
 {
 	return curenv->env_id;
 }
 
-int
+[[maybe_unused]] int
 sys_env_destroy(envid_t envid)
 {
 	Env *e;
@@ -69,7 +69,7 @@ sys_env_destroy(envid_t envid)
 	return 0;
 }
 
-[[noreturn]] void
+[[maybe_unused]] [[noreturn]] void
 sys_yield()
 {
 	sched_yield();
@@ -77,7 +77,7 @@ sys_yield()
 
 // A new environment with the caller's registers (RAX 0: it sees exofork
 // return 0), no memory below UTOP, and not yet runnable.
-envid_t
+[[maybe_unused]] envid_t
 sys_exofork()
 {
 	// LAB 4 EXERCISE syscalls BEGIN
@@ -97,7 +97,7 @@ sys_exofork()
 	// LAB 4 EXERCISE syscalls END
 }
 
-int
+[[maybe_unused]] int
 sys_env_set_status(envid_t envid, int status)
 {
 	// LAB 4 EXERCISE syscalls BEGIN
@@ -154,7 +154,7 @@ bad_perm(uint64_t perm)
 	       (perm & ~(PTE_SYSCALL | PTE_NX)) != 0;
 }
 
-int
+[[maybe_unused]] int
 sys_page_alloc(envid_t envid, uint64_t va, uint64_t perm)
 {
 	// LAB 4 EXERCISE syscalls BEGIN
@@ -183,7 +183,7 @@ sys_page_alloc(envid_t envid, uint64_t va, uint64_t perm)
 	// LAB 4 EXERCISE syscalls END
 }
 
-int
+[[maybe_unused]] int
 sys_page_map(envid_t srcenvid, uint64_t srcva, envid_t dstenvid, uint64_t dstva, uint64_t perm)
 {
 	// LAB 4 EXERCISE syscalls BEGIN
@@ -206,7 +206,7 @@ sys_page_map(envid_t srcenvid, uint64_t srcva, envid_t dstenvid, uint64_t dstva,
 	// LAB 4 EXERCISE syscalls END
 }
 
-int
+[[maybe_unused]] int
 sys_page_unmap(envid_t envid, uint64_t va)
 {
 	// LAB 4 EXERCISE syscalls BEGIN
@@ -225,7 +225,7 @@ sys_page_unmap(envid_t envid, uint64_t va)
 	// LAB 4 EXERCISE syscalls END
 }
 
-int
+[[maybe_unused]] int
 sys_env_set_pgfault_upcall(envid_t envid, uint64_t func)
 {
 	// LAB 4 EXERCISE pgfault_upcall BEGIN
@@ -246,7 +246,7 @@ sys_env_set_pgfault_upcall(envid_t envid, uint64_t func)
 
 // Sends value (and, if srcva is below UTOP, the page there with perm) to
 // envid, if it is blocked in sys_ipc_recv; -E_IPC_NOT_RECV if it is not.
-int
+[[maybe_unused]] int
 sys_ipc_try_send(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm)
 {
 	// LAB 4 EXERCISE ipc BEGIN
@@ -293,7 +293,7 @@ sys_ipc_try_send(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm)
 }
 
 // Blocks until a value arrives (and a page at dstva, if dstva < UTOP).
-int
+[[maybe_unused]] int
 sys_ipc_recv(uint64_t dstva)
 {
 	// LAB 4 EXERCISE ipc BEGIN
@@ -317,7 +317,14 @@ sys_ipc_recv(uint64_t dstva)
 int64_t
 syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;	// a stub may use none
 	switch (num) {
+	// LAB 3 EXERCISE syscall_dispatch BEGIN
+	// One case per system call number (inc/syscall.h): call its sys_*
+	// function with the arguments it takes, converted to its types, and
+	// return what it returns. Lab 3's: cputs, cgetc, getenvid and
+	// env_destroy; labs 4 and 5 add theirs here. An unknown number is
+	// -E_INVAL (the default below).
 	case SYS_cputs:
 		return sys_cputs(reinterpret_cast<const char *>(a1), a2);
 	case SYS_cgetc:
@@ -326,6 +333,9 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		return sys_getenvid();
 	case SYS_env_destroy:
 		return sys_env_destroy(static_cast<envid_t>(a1));
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Lab 4 part A's system calls: yield, exofork, env_set_status,
+	// page_alloc, page_map, page_unmap.
 	case SYS_yield:
 		sys_yield();
 	case SYS_exofork:
@@ -338,12 +348,18 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		return sys_page_map(static_cast<envid_t>(a1), a2, static_cast<envid_t>(a3), a4, a5);
 	case SYS_page_unmap:
 		return sys_page_unmap(static_cast<envid_t>(a1), a2);
+	// LAB 4 EXERCISE syscalls END
+	// LAB 4 EXERCISE pgfault_upcall BEGIN
 	case SYS_env_set_pgfault_upcall:
 		return sys_env_set_pgfault_upcall(static_cast<envid_t>(a1), a2);
+	// LAB 4 EXERCISE pgfault_upcall END
+	// LAB 4 EXERCISE ipc BEGIN
 	case SYS_ipc_try_send:
 		return sys_ipc_try_send(static_cast<envid_t>(a1), static_cast<uint32_t>(a2), a3, a4);
 	case SYS_ipc_recv:
 		return sys_ipc_recv(a1);
+	// LAB 4 EXERCISE ipc END
+	// LAB 3 EXERCISE syscall_dispatch END
 	default:
 		return -E_INVAL;
 	}

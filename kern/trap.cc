@@ -12,6 +12,7 @@
 #include <kern/env.h>
 #include <kern/ipi.h>
 #include <kern/kdebug.h>
+#include <kern/lab.h>
 #include <kern/lapic.h>
 #include <kern/monitor.h>
 #include <kern/pmap.h>
@@ -180,9 +181,17 @@ warn_no_preemption()
 		      "preemption is not implemented (LAB 4 exercise timer)", curenv->env_id, cpunum());
 }
 
+// JOS's "Incoming TRAP frame at": where the frame of the trap being
+// reported arrived, on this CPU's kernel stack (curenv has a copy).
+void
+report_incoming()
+{
+	cprintf("Incoming TRAP frame at %p\n", thiscpu->incoming_tf);
+}
+
 // A page fault in user mode: the environment's own handler gets it, if it
 // has one (sys_env_set_pgfault_upcall); otherwise the environment ends.
-void
+[[maybe_unused]] void
 page_fault_handler(Trapframe *tf)
 {
 	uint64_t fault_va = rcr2();
@@ -217,6 +226,7 @@ page_fault_handler(Trapframe *tf)
 	}
 	// LAB 4 EXERCISE page_fault_handler END
 	cprintf("[%08x] user fault va %08lx ip %08lx\n", curenv->env_id, fault_va, tf->tf_rip);
+	report_incoming();
 	print_trapframe(tf);
 	env_destroy(curenv);
 }
@@ -226,9 +236,33 @@ void
 user_trap(Trapframe *tf)
 {
 	switch (tf->tf_trapno) {
+	// LAB 3 EXERCISE trap_dispatch BEGIN
+	// What a trap from user mode does depends on its number: a system
+	// call (T_SYSCALL) goes to syscall() through dispatch_syscall, which
+	// puts the result in the frame's RAX; a page fault (T_PGFLT) to
+	// page_fault_handler; a breakpoint (T_BRKPT) shows the frame
+	// (print_trapframe) and enters the kernel monitor (monitor(tf), whose
+	// "continue" resumes the environment), or, with monitor=off
+	// (kargs.monitor false), says so and destroys the environment. The
+	// default below ends the environment for anything else.
 	case T_SYSCALL:
 		dispatch_syscall(tf);
 		return;
+	case T_PGFLT:
+		page_fault_handler(tf);
+		return;
+	case T_BRKPT:
+		report_incoming();
+		print_trapframe(tf);
+		if (kargs.monitor) {
+			monitor(tf);	// "continue" resumes the environment
+			return;
+		}
+		cprintf("[%08x] breakpoint, and monitor=off: destroying the environment\n",
+			curenv->env_id);
+		env_destroy(curenv);
+		return;
+	// LAB 3 EXERCISE trap_dispatch END
 	case T_ILLOP:
 		if (ud_is_int_syscall(tf)) {
 			tf->tf_rip += 2;	// as if the int had trapped
@@ -255,19 +289,6 @@ user_trap(Trapframe *tf)
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;
-	case T_PGFLT:
-		page_fault_handler(tf);
-		return;
-	case T_BRKPT:
-		print_trapframe(tf);
-		if (kargs.monitor) {
-			monitor(tf);	// "continue" resumes the environment
-			return;
-		}
-		cprintf("[%08x] breakpoint, and monitor=off: destroying the environment\n",
-			curenv->env_id);
-		env_destroy(curenv);
-		return;
 	default:
 		break;
 	}
@@ -275,6 +296,7 @@ user_trap(Trapframe *tf)
 	// ends only that environment.
 	cprintf("[%08x] user %s at ip %08lx\n", curenv->env_id, trapname(tf->tf_trapno),
 		tf->tf_rip);
+	report_incoming();
 	print_trapframe(tf);
 	env_destroy(curenv);
 }
@@ -282,18 +304,33 @@ user_trap(Trapframe *tf)
 } // namespace
 
 void
-trap_init()
+idt_init()
 {
 	auto base = reinterpret_cast<uint64_t>(vector_stubs);
 	for (int i = 0; i < 256; i++)
 		idt[i] = make_gate(base + i * kStubSize, STS_IG64, 0, 0);
-	// User code may execute int3 (JOS's breakpoint test) and make system
-	// calls; everything else from user mode is a general protection fault.
-	idt[T_BRKPT] = make_gate(base + T_BRKPT * kStubSize, STS_IG64, 3, 0);
-	idt[T_SYSCALL] = make_gate(base + T_SYSCALL * kStubSize, STS_IG64, 3, 0);
 	idt_pd.pd_lim = sizeof(idt) - 1;
 	idt_pd.pd_base = reinterpret_cast<uint64_t>(idt);
 	idt_load();
+}
+
+void
+trap_init()
+{
+	// LAB 3 EXERCISE trap_init BEGIN
+	// idt_init gave every vector a gate to its stub in trapentry.S
+	// (vector_stubs + vector * kStubSize): an interrupt gate (STS_IG64,
+	// so the kernel runs with interrupts off) that only the kernel may
+	// use (DPL 0). From user mode, an `int $n` through a DPL-0 gate is a
+	// general protection fault (JOS's softint). Make the two gates user
+	// code may use callable from user mode (DPL 3, make_gate): the
+	// breakpoint (T_BRKPT, JOS's int3 test) and the system call
+	// (T_SYSCALL). Keep their IST field 0.
+	//> lab_todo(3, "trap_init (kern/trap.cc)");
+	auto base = reinterpret_cast<uint64_t>(vector_stubs);
+	idt[T_BRKPT] = make_gate(base + T_BRKPT * kStubSize, STS_IG64, 3, 0);
+	idt[T_SYSCALL] = make_gate(base + T_SYSCALL * kStubSize, STS_IG64, 3, 0);
+	// LAB 3 EXERCISE trap_init END
 }
 
 void
@@ -491,12 +528,14 @@ trap(Trapframe *tf)
 
 	// From user mode: the big kernel lock, then work on curenv's copy of
 	// the frame, since the kernel stack is this CPU's and any CPU may run
-	// the environment next.
-	// LAB 4 EXERCISE kernel_lock BEGIN
-	// Trapped from user mode: take the big kernel lock before doing
-	// anything with kernel state.
-	lock_kernel();
-	// LAB 4 EXERCISE kernel_lock END
+	// the environment next. (Lab 3's one environment needs no lock.)
+	if (lab_smp()) {
+		// LAB 4 EXERCISE kernel_lock BEGIN
+		// Trapped from user mode: take the big kernel lock before doing
+		// anything with kernel state.
+		lock_kernel();
+		// LAB 4 EXERCISE kernel_lock END
+	}
 	// While this CPU waited for the lock, another may have destroyed the
 	// environment and evicted it from here (kern/ipi.cc).
 	if (curenv == nullptr)
@@ -506,6 +545,7 @@ trap(Trapframe *tf)
 		curenv = nullptr;
 		sched_yield();
 	}
+	thiscpu->incoming_tf = tf;
 	curenv->env_tf = *tf;
 	tf = &curenv->env_tf;
 	if (tf->tf_trapno < IRQ_OFFSET || tf->tf_trapno == T_SYSCALL)

@@ -3,8 +3,11 @@
 
 #include <inc/trap.h>
 
-// Builds the IDT and loads it on the boot CPU. Runs before mem_init so that
-// even early faults print a register dump instead of resetting the machine.
+// Builds the IDT, every gate for the kernel only, and loads it on the boot
+// CPU. Runs first thing, so that even early faults print a register dump
+// instead of resetting the machine.
+void idt_init();
+// Lab 3: opens the gates user code may use (breakpoint, system call).
 void trap_init();
 // Gives this CPU its own GDT and loads its own TSS, with the stack pointers
 // trap_init_percpu puts in it. Every CPU runs it first: until TR holds a

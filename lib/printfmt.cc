@@ -191,12 +191,35 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
 			break;
 		}
 
+		case 'o': {
+			// LAB 1 EXERCISE printf_octal BEGIN
+			// (unsigned) octal: as 'u' below prints base 10, print base 8.
+			// getuint reads the argument at its size (lflag: l, ll);
+			// printnum prints it in a field of width padded with padc (or,
+			// for '-', padded on the right afterwards). With '#' (altflag),
+			// C puts a 0 in front of a nonzero number.
+			//> (void)getuint(&aq, lflag);
+			//> putch('X', putdat);
+			//> putch('X', putdat);
+			//> putch('X', putdat);
+			uint64_t num = getuint(&aq, lflag);
+			if (altflag && num != 0) {
+				putch('0', putdat);
+				width--;
+			}
+			printnum(putch, putdat, num, 8, width, padc, false);
+			if (padc == '-')
+				for (int i = count_digits(num, 8); i < width; i++)
+					putch(' ', putdat);
+			// LAB 1 EXERCISE printf_octal END
+			break;
+		}
+
 		case 'u':
-		case 'o':
 		case 'x':
 		case 'X':
 		case 'p': {
-			unsigned base = ch == 'u' ? 10 : ch == 'o' ? 8 : 16;
+			unsigned base = ch == 'u' ? 10 : 16;
 			uint64_t num;
 			if (ch == 'p') {
 				num = reinterpret_cast<uintptr_t>(va_arg(aq, void *));
@@ -209,11 +232,10 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
 			} else {
 				num = getuint(&aq, lflag);
 				if (altflag && num != 0 && ch != 'u') {
-					// C's alternate form: 0x/0X for hex, a leading 0 for octal.
+					// C's alternate form: 0x/0X for hex.
 					putch('0', putdat);
-					if (ch != 'o')
-						putch(ch, putdat);
-					width -= ch == 'o' ? 1 : 2;
+					putch(ch, putdat);
+					width -= 2;
 				}
 			}
 			printnum(putch, putdat, num, base, width, padc, ch == 'X');
