@@ -147,7 +147,7 @@ Spinlock::report_stall()
 		if (pc == 0)
 			break;
 		RipDebugInfo info;
-		debuginfo_rip(pc, &info);
+		debuginfo_rip(pc - 1, &info);	// a return address: the call is before it
 		cprintf("  rip %016lx  %s:%d: %s+%lu\n", pc, info.file, info.line, info.fn_name,
 			pc - info.fn_addr);
 	}
