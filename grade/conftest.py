@@ -27,12 +27,17 @@ def pytest_addoption(parser):
                      help="with --grade: write every test's result as JSON")
     parser.addoption("--gradescope", metavar="FILE",
                      help="with --grade: write Gradescope's results.json")
+    parser.addoption("--lab", metavar="N",
+                     help="only lab N's graders (their module marks pytest.mark.lab(N)); "
+                     "all: every lab's")
     parser.addoption("--stub-check", metavar="EXERCISE",
                      help="for a tree with this exercise stubbed: leave out the KVM and "
                      "slow tests that do not depend on it (their quick twins stand for them)")
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "lab(n): the lab a grader belongs to; its boots run the "
+                            "kernel with lab=n (make grade LAB=n grades those)")
     config.addinivalue_line("markers", "points(n): what the test is worth in make grade (default 1)")
     config.addinivalue_line("markers", "part(name): the lab part the test is graded under")
     config.addinivalue_line("markers", "slow: a long test (255 CPUs ...); CI still runs it")
@@ -60,7 +65,19 @@ def pytest_sessionstart(session):
         harness.make("all", *(["host"] if has_host else []))
 
 
+def lab_of(item):
+    m = item.get_closest_marker("lab")
+    return m.args[0] if m else None
+
+
 def pytest_collection_modifyitems(config, items):
+    lab = config.getoption("--lab", default=None)
+    if lab not in (None, "all"):
+        lab = int(lab)
+        other = [item for item in items if lab_of(item) != lab]
+        if other:
+            config.hook.pytest_deselected(items=other)
+            items[:] = [item for item in items if lab_of(item) == lab]
     stub = config.getoption("--stub-check", default=None)
     if stub:
         left_out = stub_check_leaves_out(stub, items)
@@ -81,6 +98,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_runtest_setup(item):
+    # The kernel runs the lab this grader belongs to (lab=N), as in a
+    # student's tree for that lab.
+    harness.CURRENT_LAB = lab_of(item)
     points = item.get_closest_marker("points")
     part = item.get_closest_marker("part")
     item.user_properties.append(("points", points.args[0] if points else 1))
@@ -93,8 +113,8 @@ def stub_check_leaves_out(stub, items):
     that the others pass, each for a reason another check stands behind:
     - KVM and slow tests not marked with it: their quick twins run;
     - where the exercise's code runs only on behalf of an environment
-      (labdeps.USER_ONLY), tests that schedule none (not marked
-      sched_yield: the sched_yield tree shows they never reach it);
+      (labdeps.USER_ONLY), tests that run none (not marked env_run: the
+      env_run tree shows they never reach it);
     - a second parametrization of a test with the same marks as the first;
     - a test that must run alone (exclusive: it holds up every other QEMU)
       where another test with the same marks runs."""
@@ -106,7 +126,7 @@ def stub_check_leaves_out(stub, items):
             continue
         key = (item.module.__name__, getattr(item, "originalname", item.name), tuple(sorted(ex)))
         if (item.get_closest_marker("kvm") or item.get_closest_marker("slow")
-                or (stub in labdeps.USER_ONLY and "sched_yield" not in ex) or key in seen):
+                or (stub in labdeps.USER_ONLY and "env_run" not in ex) or key in seen):
             out.append(item)
         seen.add(key)
     kept = [item for item in items if item not in out]
@@ -129,6 +149,31 @@ def _default_part(item):
     return name[len("test_"):-len(".py")].replace("_", " ") if name.startswith("test_") else name
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps a failure's one-line summary (what went wrong, how the run
+    ended, where its log is) for make grade's report."""
+    report = (yield).get_result()
+    if call.excinfo is not None and report.failed:
+        report.user_properties.append(("summary", summarize(call.excinfo.value)))
+
+
+def summarize(exc):
+    """One line from a grader's failure: the problem, the run's outcome and
+    its log (the harness writes them on lines of their own)."""
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    problem = lines[0].strip() or type(exc).__name__
+    outcome = [l.split(":", 1)[1].strip() for l in lines if l.strip().startswith("outcome:")]
+    log = [l.split(":", 1)[1].strip().split(" ")[0] for l in lines
+           if l.strip().startswith(("serial log:", "log:"))]
+    text = problem
+    if outcome and outcome[0] not in problem:
+        text += "; " + outcome[0]
+    if log:
+        text += " [log: %s]" % log[0]
+    return text[:300]
+
+
 class GradeReport:
     """Collects results (on the xdist controller too) and prints the score."""
 
@@ -141,8 +186,10 @@ class GradeReport:
         entry = self.results.setdefault(report.nodeid, {
             "points": props.get("points", 1), "part": props.get("part", "?"),
             "exercises": props.get("exercises", []),
-            "outcome": "passed", "duration": 0.0, "reason": ""})
+            "outcome": "passed", "duration": 0.0, "reason": "", "summary": ""})
         entry["duration"] += report.duration
+        if props.get("summary"):
+            entry["summary"] = props["summary"]
         if report.skipped and entry["outcome"] == "passed":
             entry["outcome"] = "skipped"
             entry["reason"] = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
@@ -168,12 +215,17 @@ class GradeReport:
                 part_total += r["points"]
                 ok = r["outcome"] == "passed"
                 part_got += r["points"] if ok else 0
-                lines.append("  %s: %s (%.1fs)" % (name, "OK" if ok else "FAIL", r["duration"]))
+                lines.append("  %s: %s (%.1fs)%s" % (name, "OK" if ok else "FAIL", r["duration"],
+                                                     "" if ok else ": " + (r["summary"] or "failed")))
             tr.write_line("%s (%d/%d):" % (part, part_got, part_total))
             for line in lines:
                 tr.write_line(line)
             got, total = got + part_got, total + part_total
         tr.write_line("Score: %d/%d" % (got, total))
+        if got < total:
+            tr.write_line("Each test's serial log is in %s/<test>.log; a failed one also has "
+                          "<test>.marked.log (GOOD/BAD/MISSING marks). `make grade V=1` shows "
+                          "full tracebacks." % os.path.relpath(harness.LOGDIR, harness.ROOT))
         self.unearnable = self.unearnable_points()
         for line in self.unearnable:
             tr.write_line(line)

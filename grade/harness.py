@@ -31,9 +31,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = os.environ.get("SMPJOS_QEMU", "")
 LOGDIR = os.path.join(ROOT, "obj", "grade", *(["qemu-" + re.sub(r"[^A-Za-z0-9_.-]", "_", os.path.basename(QEMU.rstrip("/")))] if QEMU else []))
 
+# The lab of the grader running now (conftest sets it from the test's lab
+# marker): its boots run the kernel with lab=N. None: the tree's own LAB.
+CURRENT_LAB = None
+
 # isa-debug-exit: QEMU's status is (value << 1) | 1 (see kern/exit.h).
 EXIT_PASS = 33
 EXIT_FAIL = 35
+EXIT_TODO = 37      # the boot reached a stub: "lab N starts here: ..."
 TIMEOUT_STATUSES = (124, 137)
 
 
@@ -169,9 +174,10 @@ class Boot:
     # that matches one ends the run (QEMU is told to quit through its
     # monitor). QemuRun.stopped_on is that line.
     stop_on: list = field(default_factory=list)
-    # After a kernel panic, a kernel in its monitor waits for ever: the run
-    # ends this many seconds after the panic line (QemuRun.stopped_on is
-    # that line), unless QEMU exits first (monitor=off). None: never.
+    # After a kernel panic, or a stub that stopped the boot ("lab N starts
+    # here: ..."), a kernel in its monitor waits for ever: the run ends this
+    # many seconds after that line (QemuRun.stopped_on is that line), unless
+    # QEMU exits first (monitor=off). None: never.
     panic_grace: float = 3.0
     # Run with no other grader's QEMU running on this machine, in this tree
     # or another (they wait): for tests of how work spreads over CPUs or of
@@ -182,10 +188,13 @@ class Boot:
     qemu: str = None
 
     def make_vars(self):
+        kargs = self.kargs
+        if CURRENT_LAB is not None and not re.search(r"(^| )lab=", kargs):
+            kargs = ("lab=%d %s" % (CURRENT_LAB, kargs)).strip()
         return ["CPUS=%d" % self.cpus, "MEM=%s" % self.mem, "BOOT=%s" % self.boot,
                 "FIRMWARE=%s" % self.firmware,
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
-                "KARGS=%s" % self.kargs, "SMPOPTS=%s" % self.smpopts,
+                "KARGS=%s" % kargs, "SMPOPTS=%s" % self.smpopts,
                 *qemu_vars(self.qemu), *self.make_extra]
 
 
@@ -233,6 +242,9 @@ class QemuRun:
         if self.status == EXIT_FAIL:
             panic = self.first(r"kernel panic on CPU .*")
             return "kernel panicked: %s" % (panic or "(no panic line; exit status 'fail')")
+        if self.status == EXIT_TODO or self.first(r"^lab \d starts here: "):
+            return "the boot stopped: %s" % (self.first(r"^lab \d starts here: .*") or
+                                             "(exit status 'not done yet')")
         if self.stopped_on is not None:
             return "stopped on the line %r" % self.stopped_on
         if self.status in TIMEOUT_STATUSES:
@@ -488,8 +500,9 @@ def _run_qemu(full, boot, monitor):
             if not chunk:
                 break
             out.extend(chunk)
+            recent = out[max(0, len(out) - len(chunk) - 32):]
             if (not panic_at and boot.panic_grace is not None and
-                    b"kernel panic on CPU" in out[max(0, len(out) - len(chunk) - 32):]):
+                    (b"kernel panic on CPU" in recent or b" starts here: " in recent)):
                 panic_at.append(time.monotonic())
             if not stop_rx or stopped:
                 continue
@@ -511,7 +524,7 @@ def _run_qemu(full, boot, monitor):
         # A kernel that panicked with its monitor on waits for ever.
         while proc.poll() is None:
             if panic_at and time.monotonic() - panic_at[0] > boot.panic_grace and not stopped:
-                m = re.search(rb"kernel panic on CPU [^\r\n]*", out)
+                m = re.search(rb"kernel panic on CPU [^\r\n]*|lab \d starts here: [^\r\n]*", out)
                 stopped.append(m.group(0).decode("utf-8", "replace") if m else "kernel panic")
                 try:
                     _monitor_command(monitor, "quit")

@@ -9,15 +9,49 @@ tests marked with any of them.
 
 import pytest
 
-# Every boot: page_init (the free list), mem_init_mp (CPU 0 moves onto its
-# own stack at KSTACKTOP).
-BOOT = ("page_init", "mem_init_mp")
+# Lab 1: every boot runs JOS's test_backtrace, so every boot prints a
+# backtrace (a stub stops the boot there).
+LAB1_BOOT = ["backtrace"]
+# Lab 2: memory, in the order mem_init reaches the exercises; each JOS check
+# needs those before it.
+LAB2_ALLOC = ["boot_alloc", "mem_init_pages", "page_init", "page_alloc", "page_free"]
+LAB2_PAGE = LAB2_ALLOC + ["pgdir_walk", "page_insert", "page_lookup", "page_remove"]
+LAB2 = LAB2_PAGE + ["boot_map_region", "kernel_mappings"]
+# Lab 3: what every boot past lab 2 runs (the envs array, env_init, the
+# user gates), then what running any user program needs: making it, running
+# it, and libmain's first system call (sys_getenvid).
+LAB3_BOOT = ["mem_init_envs", "env_init", "trap_init"]
+LAB3_ENV = ["env_setup_vm", "region_alloc", "load_icode", "env_create", "env_run",
+            "libmain", "trap_dispatch", "syscall_dispatch"]
+# A program that passes the kernel a pointer (cprintf does).
+POINTERS = ["user_mem_check"]
+
+# Every lab 4 boot: the labs before it, the AP trampoline's page kept out of
+# the free list, the other CPUs' stacks.
+BOOT = tuple(LAB1_BOOT + LAB2 + LAB3_BOOT + ["mpentry_page", "mem_init_mp"])
 
 # Exercises whose code runs only on behalf of an environment (system calls,
-# user faults and interrupts, the user library): a boot that schedules no
+# user faults and interrupts, the user library): a boot that runs no
 # environment never reaches them.
-USER_ONLY = {"syscalls", "pgfault_upcall", "page_fault_handler", "pfentry",
-             "set_pgfault_handler", "fork", "timer", "ipc"}
+USER_ONLY = set(LAB3_ENV + POINTERS) | {
+    "syscalls", "pgfault_upcall", "page_fault_handler", "pfentry", "set_pgfault_handler",
+    "fork", "timer", "ipc"}
+
+
+def lab1(*more):
+    """A lab=1 boot (JOS's lab 1 checks, then the monitor)."""
+    return list(LAB1_BOOT) + list(more)
+
+
+def lab2(check=LAB2):
+    """A lab=2 boot, as far as the JOS check that needs `check`."""
+    return list(LAB1_BOOT) + list(check)
+
+
+def lab3(pointers=True):
+    """A lab=3 boot running one user program (pointers: it passes the
+    kernel a pointer before it ends)."""
+    return list(LAB1_BOOT) + LAB2 + LAB3_BOOT + LAB3_ENV + (POINTERS if pointers else [])
 
 
 def bringup(cpus=1, serial=True, x2apic=False):
@@ -35,7 +69,7 @@ def bringup(cpus=1, serial=True, x2apic=False):
 def envs(cpus=1, serial=True, x2apic=False, syscalls=False):
     """A boot that runs environments: the lock and the scheduler too, and
     the system calls dumbfork needs if it forks."""
-    ex = bringup(cpus, serial, x2apic) + ["kernel_lock", "sched_yield"]
+    ex = bringup(cpus, serial, x2apic) + LAB3_ENV + POINTERS + ["kernel_lock", "sched_yield"]
     if syscalls:
         ex.append("syscalls")
     return ex

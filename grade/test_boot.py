@@ -7,7 +7,7 @@ import pytest
 import harness
 from labdeps import BOOT, mark
 
-pytestmark = mark(BOOT)
+pytestmark = [pytest.mark.lab(4), mark(BOOT)]
 
 CHECKS = [
     r"^check_page_free_list\(\) succeeded!",

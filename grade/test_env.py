@@ -7,6 +7,8 @@ import pytest
 import harness
 from labdeps import cow, envs, mark, param, preempts
 
+pytestmark = pytest.mark.lab(4)
+
 
 def user_run(name, progs, cpus=1, **kw):
     """Boots with these programs on `cpus` CPUs, every one of them started."""

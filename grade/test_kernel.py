@@ -9,7 +9,7 @@ import layout
 from labdeps import BOOT, envs, mark
 from test_smp import ist_stack
 
-pytestmark = mark(BOOT)
+pytestmark = [pytest.mark.lab(4), mark(BOOT)]
 
 
 def test_unknown_kernel_argument_warns_and_boot_goes_on():

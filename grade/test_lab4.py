@@ -15,7 +15,7 @@ from labdeps import cow, envs, ipc, mark, pgfault, preempts
 
 
 # The tests after JOS's: their own part in make grade's report.
-pytestmark = pytest.mark.part("lab 4 beyond JOS")
+pytestmark = [pytest.mark.lab(4), pytest.mark.part("lab 4 beyond JOS")]
 
 
 def jos(part):

@@ -11,6 +11,8 @@ import harness
 from labdeps import bringup, mark, param
 from test_smp import expect_all_started
 
+pytestmark = pytest.mark.lab(4)
+
 
 # The x2APIC graders run on a QEMU whose TCG emulates x2APIC: the one in use,
 # else the second (obj/qemu-backports). Where neither is there, the same

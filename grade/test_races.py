@@ -8,6 +8,8 @@ import pytest
 import harness
 from labdeps import bringup, cow, envs, ipc, mark, param
 
+pytestmark = pytest.mark.lab(4)
+
 
 def user_run(name, progs, cpus, **kw):
     kw.setdefault("kargs", "monitor=off run=%s" % progs)

@@ -9,6 +9,8 @@ import harness
 import layout
 from labdeps import bringup, mark, param
 
+pytestmark = pytest.mark.lab(4)
+
 # From inc/memlayout.h: CPU i's stack ends at KSTACKTOP - i*(KSTKSIZE+KSTKGAP),
 # with KSTKGAP unmapped below it; its IST stacks lie below ISTSTACKTOP.
 KSTACKTOP = layout.value("KSTACKTOP")

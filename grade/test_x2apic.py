@@ -16,6 +16,8 @@ import pytest
 import lapicsim
 from labdeps import mark
 
+pytestmark = pytest.mark.lab(4)
+
 X2APIC = mark(["x2apic"])
 
 

@@ -9,10 +9,8 @@
 namespace {
 
 [[noreturn]] void
-stop_in_monitor(bool passed)
+stop_in_monitor()
 {
-	if (!kargs.monitor)
-		kernel_exit(passed);
 	for (;;)
 		monitor(nullptr);
 }
@@ -23,12 +21,16 @@ void
 lab_todo(int lab, const char *what)
 {
 	cprintf("lab %d starts here: %s is not implemented\n", lab, what);
-	stop_in_monitor(false);
+	if (!kargs.monitor)
+		kernel_exit_todo();
+	stop_in_monitor();
 }
 
 void
 lab_done(int lab, const char *next)
 {
 	cprintf("lab=%d: the boot stops here; lab %d goes on with %s\n", lab, lab + 1, next);
-	stop_in_monitor(true);
+	if (!kargs.monitor)
+		kernel_exit(true);
+	stop_in_monitor();
 }

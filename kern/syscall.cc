@@ -9,6 +9,7 @@
 #include <kern/console.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
+#include <kern/lab.h>
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
@@ -16,15 +17,17 @@
 
 namespace {
 
-// Prints a string the user gave, after checking it is readable user memory.
-// At most SYS_CPUTS_MAX bytes (-E_INVAL): the big kernel lock is held
-// throughout, and no caller may choose for how long.
+// Prints a string the user gave, after checking it is readable user memory
+// (JOS: a bad pointer destroys the caller). At most SYS_CPUTS_MAX bytes
+// (-E_INVAL): the big kernel lock is held while they print, and no caller
+// may choose for how long. (The check itself walks at most the pages the
+// caller mapped, each of which cost it a system call.)
 [[maybe_unused]] int
 sys_cputs(const char *s, size_t len)
 {
+	user_mem_assert(curenv, s, len, PTE_U);
 	if (len > SYS_CPUTS_MAX)
 		return -E_INVAL;
-	user_mem_assert(curenv, s, len, PTE_U);
 	if (kargs.crash == Crash::SysSmap && len > 0) {
 		cprintf("crash: CPU %d reads the caller's buffer at %p directly\n", cpunum(), s);
 		(void)*reinterpret_cast<const volatile char *>(s);
@@ -324,7 +327,9 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	// function with the arguments it takes, converted to its types, and
 	// return what it returns. Lab 3's: cputs, cgetc, getenvid and
 	// env_destroy; labs 4 and 5 add theirs here. An unknown number is
-	// -E_INVAL (the default below).
+	// -E_INVAL.
+	//> default:
+	//> 	lab_todo(3, "syscall (kern/syscall.cc)");
 	case SYS_cputs:
 		return sys_cputs(reinterpret_cast<const char *>(a1), a2);
 	case SYS_cgetc:
@@ -359,8 +364,8 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SYS_ipc_recv:
 		return sys_ipc_recv(a1);
 	// LAB 4 EXERCISE ipc END
-	// LAB 3 EXERCISE syscall_dispatch END
 	default:
 		return -E_INVAL;
+	// LAB 3 EXERCISE syscall_dispatch END
 	}
 }

@@ -1,0 +1,175 @@
+"""Lab 3: user environments. JOS's grade-lab3 tests, with their names and
+points (80, in parts A and B) and its output lines, on x86_64: the trap
+frame on the kernel stack at KSTACKTOP - sizeof(Trapframe) (JOS's
+0xefffffbc), the kernel at 0xffffffff80100000 (JOS's 0xf0100000), rip for
+eip. Each runs one program as JOS's lab 3 does (lab=3: one environment,
+one CPU), and stops at the kernel monitor. Then tests JOS never had."""
+
+import pytest
+
+import harness
+from labdeps import envs, lab3, mark
+
+pytestmark = pytest.mark.lab(3)
+
+# Where a trap from user mode leaves its frame: the top of CPU 0's kernel
+# stack (KSTACKTOP = 0xffffffff80000000) less the frame (176 bytes).
+INCOMING = r"^Incoming TRAP frame at 0xffffffff7fffff50$"
+# The copy in the environment's Env (envs[] is in the kernel's image).
+TRAP_FRAME = r"^TRAP frame at 0xffffffff8[0-9a-f]{7} from CPU 0$"
+USER_RIP = r"^  rip  0x0000000000800[0-9a-f]{3} \(user\)$"
+USER_SS = r"^  ss   0x----0023$"
+FREED = r"^\[00001000\] free env 00001000$"
+MONITOR = r"^Welcome to the JOS kernel monitor!$"
+
+
+def user_test(prog):
+    """JOS's r.user_test: run one program, stop at the kernel monitor."""
+    r = harness.run("lab3-" + prog, kargs="lab=3 run=" + prog, timeout=30,
+                    stop_on=[r"^Type 'help' for a list of commands"])
+    assert r.stopped_on, r.explain("the kernel monitor never started")
+    return r
+
+
+def fault(prog, trap, *more, no=()):
+    r = user_test(prog)
+    r.expect(INCOMING, TRAP_FRAME, r"^  trap 0x%08x " % trap, *more)
+    if no:
+        r.expect_absent(*no)
+    return r
+
+
+@pytest.mark.part("Part A")
+@pytest.mark.points(10)
+@mark(lab3(pointers=False))
+def test_divzero():
+    fault("divzero", 0, r"^  trap 0x00000000 Divide error$", USER_RIP, USER_SS, FREED,
+          no=[r"1/0 is ........!"])
+
+
+@pytest.mark.part("Part A")
+@pytest.mark.points(10)
+@mark(lab3(pointers=False))
+def test_softint():
+    # int $14 from user mode goes through a DPL-0 gate: a protection fault.
+    fault("softint", 13, MONITOR, r"^  trap 0x0000000d General Protection$", USER_RIP,
+          USER_SS, FREED)
+
+
+@pytest.mark.part("Part A")
+@pytest.mark.points(10)
+@mark(lab3(pointers=False))
+def test_badsegment():
+    fault("badsegment", 13, r"^  trap 0x0000000d General Protection$",
+          r"^  err  0x00000028$", USER_RIP, USER_SS, FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3(pointers=False))
+def test_faultread():
+    fault("faultread", 14, r"^\[00001000\] user fault va 00000000 ip 00800[0-9a-f]{3}$",
+          r"^  err  0x00000004", FREED, no=[r"I read ........ from location 0!"])
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3(pointers=False))
+def test_faultreadkernel():
+    fault("faultreadkernel", 14,
+          r"^\[00001000\] user fault va ffffffff80100000 ip 00800[0-9a-f]{3}$",
+          r"^  err  0x00000005", FREED, no=[r"I read ........ from location 0x"])
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3(pointers=False))
+def test_faultwrite():
+    fault("faultwrite", 14, r"^\[00001000\] user fault va 00000000 ip 00800[0-9a-f]{3}$",
+          r"^  err  0x00000006", FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3(pointers=False))
+def test_faultwritekernel():
+    fault("faultwritekernel", 14,
+          r"^\[00001000\] user fault va ffffffff80100000 ip 00800[0-9a-f]{3}$",
+          r"^  err  0x00000007", FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3(pointers=False))
+def test_breakpoint():
+    r = user_test("breakpoint")
+    r.expect(MONITOR, INCOMING, TRAP_FRAME, r"^  trap 0x00000003 Breakpoint$", USER_RIP,
+             USER_SS)
+    r.expect_absent(FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3())
+def test_testbss():
+    r = user_test("testbss")
+    r.expect(r"^Making sure bss works right\.\.\.$",
+             r"^Yes, good\.  Now doing a wild write off the end\.\.\.$",
+             r"^\[00001000\] user fault va 00c[0-9a-f]{5} ip 00800[0-9a-f]{3}$", FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3())
+def test_hello():
+    r = user_test("hello")
+    r.expect_in_order(r"^\[00000000\] new env 00001000$", r"^hello, world$",
+                      r"^i am environment 00001000$", r"^\[00001000\] exiting gracefully$",
+                      FREED, r"^Destroyed the only environment - nothing more to do!$")
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3())
+def test_buggyhello():
+    r = user_test("buggyhello")
+    r.expect(r"^\[00001000\] user_mem_check assertion failure for va 00000001$", FREED)
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3())
+def test_buggyhello2():
+    r = user_test("buggyhello2")
+    r.expect(r"^\[00001000\] user_mem_check assertion failure for va 0....000$", FREED)
+    r.expect_absent(r"hello, world")
+
+
+@pytest.mark.part("Part B")
+@pytest.mark.points(5)
+@mark(lab3())
+def test_evilhello():
+    r = user_test("evilhello")
+    r.expect(r"^\[00001000\] user_mem_check assertion failure for va ffffffff80100...$", FREED)
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS.
+
+@pytest.mark.part("Lab 3 beyond JOS")
+@mark(envs(4, syscalls=False))
+def test_user_faults_on_several_cpus():
+    # Lab 4's kernel, every fault program at once on four CPUs: each ends
+    # only its own environment, whichever CPU it ran on.
+    progs = ["divzero", "softint", "badsegment", "faultread", "faultreadkernel",
+             "faultwrite", "faultwritekernel", "evilhello"]
+    r = harness.run("lab3-faults-smp", cpus=4, timeout=60,
+                    kargs="lab=4 monitor=off run=" + ",".join(progs))
+    r.expect_pass()
+    r.expect(r"^SMP: 4 of 4 CPUs started$", r"^No runnable environments in the system!$")
+    freed = r.all(r"^\[0000100[0-7]\] free env (0000100[0-7])$")
+    assert sorted(m.group(1) for m in freed) == ["0000100%d" % i for i in range(8)], \
+        r.explain("every environment must be freed")
+    assert len(r.all(r"^Incoming TRAP frame at 0xffffffff7f")) >= 7, r.explain(
+        "a trap report per faulting environment")
+    r.expect_absent(r"kernel panic")
