@@ -120,6 +120,8 @@ def stub_check_leaves_out(stub, items):
       where another test with the same marks runs."""
     import labdeps
     out, seen = [], set()
+    if stub in labdeps.BOOT_STOPS:
+        return boot_stop_leaves_out(stub, items)
     for item in items:
         ex = exercises_of(item)
         if stub in ex:
@@ -133,6 +135,32 @@ def stub_check_leaves_out(stub, items):
     shared = {tuple(sorted(exercises_of(i))) for i in kept if not i.get_closest_marker("exclusive")}
     out += [i for i in kept if i.get_closest_marker("exclusive") and stub not in exercises_of(i)
             and tuple(sorted(exercises_of(i))) in shared]
+    return out
+
+
+def boot_stop_leaves_out(stub, items):
+    """For a stub that stops the boot wherever it is reached
+    (labdeps.BOOT_STOPS): every boot that reaches it fails the same way, so
+    one test per grader file stands for those marked with it; of the others,
+    those of earlier labs and those with no exercise never run its lab's
+    code (their boots end before it, or do not boot), and so do those that
+    run no environment where the stub's code runs only for one
+    (labdeps.USER_ONLY), and are left out. What runs: every test of its lab or later that is not marked with it (each
+    must pass), and a marked one per file (each must fail)."""
+    import labdeps
+    stub_lab = labdeps.EXERCISE_LAB.get(stub)
+    out, sampled = [], set()
+    for item in items:
+        lab = lab_of(item)
+        if stub in exercises_of(item):
+            if item.module.__name__ in sampled:
+                out.append(item)
+            sampled.add(item.module.__name__)
+        elif (item.get_closest_marker("no_exercises") or
+              (lab is not None and stub_lab is not None and lab < stub_lab) or
+              (stub in labdeps.USER_ONLY and "env_run" not in exercises_of(item)) or
+              item.get_closest_marker("slow") or item.get_closest_marker("kvm")):
+            out.append(item)
     return out
 
 

@@ -20,12 +20,14 @@ import harness
 # `make grade` leaves it out (student trees do not have it).
 pytestmark = pytest.mark.developer
 
-EXERCISE_BEGIN = re.compile(r"// LAB 4 EXERCISE (\w+) BEGIN")
-EXERCISE_END = re.compile(r"// LAB 4 EXERCISE (\w+) END")
+EXERCISE_BEGIN = re.compile(r"// LAB \d+ EXERCISE (\w+) BEGIN")
+EXERCISE_END = re.compile(r"// LAB \d+ EXERCISE (\w+) END")
+EXERCISE_LABS = re.compile(r"// LAB (\d+) EXERCISE (\w+) BEGIN")
 
 
-def handout(dest, exercises):
-    harness.make("handout", "DEST=%s" % dest, "EXERCISES=%s" % exercises)
+def handout(dest, exercises, lab=None, earlier=None):
+    harness.make("handout", "DEST=%s" % dest, "EXERCISES=%s" % exercises,
+                 *(["LAB=%d" % lab] if lab else []), *(["EARLIER=%s" % earlier] if earlier else []))
 
 
 def tracked_files():
@@ -34,19 +36,25 @@ def tracked_files():
     return [f for f in out.decode().split("\0") if f]
 
 
-def exercise_ids():
-    """Every exercise id the sources mark, as `grep -rn "LAB 4 EXERCISE"` lists them."""
-    ids = set()
+def exercise_labs():
+    """{id: lab} for every exercise the sources mark, as `grep -rn "LAB .
+    EXERCISE"` lists them."""
+    labs = {}
     for f in tracked_files():
         if f.endswith((".cc", ".h", ".S")):
             with open(os.path.join(harness.ROOT, f), errors="replace") as fh:
-                ids |= set(EXERCISE_BEGIN.findall(fh.read()))
-    return sorted(ids)
+                for lab, ex in EXERCISE_LABS.findall(fh.read()):
+                    labs[ex] = int(lab)
+    return labs
+
+
+def exercise_ids():
+    return sorted(exercise_labs())
 
 
 def files_with_exercises():
     return [f for f in tracked_files() if f.endswith((".cc", ".h", ".S"))
-            and "LAB 4 EXERCISE" in open(os.path.join(harness.ROOT, f), errors="replace").read()]
+            and EXERCISE_BEGIN.search(open(os.path.join(harness.ROOT, f), errors="replace").read())]
 
 
 ROUNDTRIP = os.path.join(harness.ROOT, "obj", "roundtrip")
@@ -123,10 +131,12 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
             log = f.read()
         assert not diagnostic.search(log), name + ":\n" + diagnostic.search(log).group(0)
 
-    # The bare tree fails exactly the tests that depend on an exercise.
+    # The bare tree (lab 4's: its exercises and later labs' stubbed) fails
+    # exactly the tests that depend on one of those.
     assert rows["bare"]["status"] == "graded", rows["bare"]
+    stubbed = {ex for ex, lab in exercise_labs().items() if lab >= 4}
     for nodeid, t in results(out, "bare").items():
-        deps = set(t["exercises"])
+        deps = set(t["exercises"]) & stubbed
         assert (t["outcome"] == "failed") == bool(deps), (
             "bare: %s %s (depends on %s)\n%s" % (nodeid, t["outcome"], sorted(deps) or "nothing",
                                                t["reason"][-1500:]))
@@ -166,7 +176,8 @@ def test_grade_writes_json_and_gradescope_results(tmp_path):
     refusal = [t for t in j["tests"] if "qemu_refusing" in t["name"]][0]
     assert refusal["exercises"] == [] and refusal["outcome"] == "passed", refusal
     karg = [t for t in j["tests"] if "unknown_kernel_argument" in t["name"]][0]
-    assert karg["exercises"] == ["mem_init_mp", "page_init"], karg
+    import labdeps
+    assert karg["exercises"] == sorted(labdeps.BOOT), karg
 
 
 def test_grade_runs_the_graders_without_developer_tests():
@@ -225,7 +236,7 @@ def grade_stubbed(exercise, tmp_path, make_vars=(), pytestargs=""):
     # QEMU to start and stop, for an exclusive run's turn), not computing.
     subprocess.run(["make", "-s", "-j2", "all"], cwd=tree, capture_output=True,
                    stdin=subprocess.DEVNULL, timeout=900)   # make grade says what fails
-    p = subprocess.run(["make", "grade", "GRADE_JSON=%s" % results_file, *make_vars,
+    p = subprocess.run(["make", "grade", "GRADE_JSON=%s" % results_file, "GRADE_LABS=all", *make_vars,
                         "PYTESTARGS=-n 2 --stub-check=%s %s" % (exercise, pytestargs)],
                        cwd=tree, capture_output=True, text=True, timeout=1500,
                        stdin=subprocess.DEVNULL)
@@ -251,34 +262,35 @@ def grade_stubbed(exercise, tmp_path, make_vars=(), pytestargs=""):
 
 
 def test_no_solution_reaches_the_student_tree(tmp_path):
-    # Every exercise stubbed: no marker is left in any file, no line of a
-    # solution (one that appears nowhere else in its file), and no
-    # solution-only part of any Markdown file.
-    bare = tmp_path / "lab4"
-    handout(bare, "all")
+    # Lab 1's tree has every exercise of every lab stubbed: no marker is
+    # left in any file, no line of a solution (one that appears nowhere else
+    # in its file), and no solution-only part of any Markdown file.
+    bare = tmp_path / "lab1"
+    handout(bare, "all", lab=1)
+    marker = re.compile(r"LAB \d+ EXERCISE")
     for root, _, names in os.walk(bare):
         for name in names:
             path = os.path.join(root, name)
             with open(path, errors="replace") as f:
                 text = f.read()
             rel = os.path.relpath(path, bare)
-            assert "LAB 4 EXERCISE" not in text, "%s keeps an exercise marker" % rel
+            assert not marker.search(text), "%s keeps an exercise marker" % rel
             assert "solution-only" not in text, "%s keeps a solution-only marker" % rel
     for f in files_with_exercises():
         with open(os.path.join(harness.ROOT, f)) as fh:
             lines = fh.read().split("\n")
-        inside, solution, elsewhere = False, set(), set()
+        depth, solution, elsewhere = 0, set(), set()
         for line in lines:
             text = line.strip()
             if EXERCISE_BEGIN.search(line):
-                inside = True
+                depth += 1
             elif EXERCISE_END.search(line):
-                inside = False
-            elif inside and text.startswith("//>"):
+                depth -= 1
+            elif depth and text.startswith("//>"):
                 elsewhere.add(text[3:].strip())     # the stub may say the same
-            elif inside and not text.startswith("//"):
+            elif depth and not text.startswith("//"):
                 solution.add(text)
-            elif not inside:
+            elif not depth:
                 elsewhere.add(text)
         # Short lines (braces, "return 0;") say nothing about a solution.
         telling = {t for t in solution - elsewhere if len(t) > 12}
@@ -286,3 +298,23 @@ def test_no_solution_reaches_the_student_tree(tmp_path):
             student = {l.strip() for l in fh.read().split("\n")}
         leaked = sorted(telling & student)
         assert not leaked, "%s: solution lines in the student tree:\n  %s" % (f, "\n  ".join(leaked))
+
+
+@pytest.mark.parametrize("lab", [1, 2, 3, 4])
+def test_each_labs_tree_is_that_labs(lab, tmp_path):
+    # Lab n's tree says LAB ?= n, holds no later lab's handout or graders,
+    # has lab n's and later exercises stubbed and earlier ones solved.
+    tree = tmp_path / ("lab%d" % lab)
+    handout(tree, "all", lab=lab)
+    with open(tree / "conf" / "lab.mk") as f:
+        assert re.search(r"(?m)^LAB \?= %d$" % lab, f.read()), "conf/lab.mk is not lab %d's" % lab
+    for later in range(lab + 1, 6):
+        assert not (tree / "labs" / ("lab%d.md" % later)).exists()
+        assert not (tree / "grade" / ("test_lab%d.py" % later)).exists()
+    assert (lab < 4) == (not (tree / "grade" / "test_smp.py").exists())
+    labs = exercise_labs()
+    with open(tree / "kern" / "pmap.cc") as f:
+        pmap = f.read()
+    stubbed = pmap.count("// LAB 2: Your code here.")
+    assert (stubbed > 0) == (lab <= 2), "lab 2's exercises in lab %d's tree" % lab
+    assert labs, "no exercises found"
