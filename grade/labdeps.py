@@ -29,7 +29,8 @@ POINTERS = ["user_mem_check"]
 # Exercises whose stub stops the boot where it is reached (lab_todo, or a
 # fault no boot gets past): every boot that gets there fails, the same way.
 BOOT_STOPS = set(LAB1_BOOT + LAB2 + LAB3_BOOT + POINTERS) | {
-    "env_setup_vm", "region_alloc", "load_icode", "env_create", "env_run", "syscall_dispatch"}
+    "env_setup_vm", "region_alloc", "load_icode", "env_create", "env_run", "syscall_dispatch",
+    "trap_dispatch"}
 
 # The lab of each exercise of labs 1 to 3 (the sources mark the same:
 # test_handout.py checks): a stub of lab n that stops the boot cannot touch

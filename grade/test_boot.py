@@ -29,9 +29,10 @@ def test_boot_path_runs_memory_checks(boot, protocol):
 
 @pytest.mark.parametrize("boot", ["direct", "grub"])
 def test_boot_path_passes_kernel_command_line(boot):
-    r = harness.run("cmdline-" + boot, boot=boot, kargs="monitor=off exitat=smp smpboot=parallel")
+    r = harness.run("cmdline-" + boot, boot=boot,
+                    kargs="lab=4 monitor=off exitat=smp smpboot=parallel")
     r.expect_pass()
-    r.expect(r'command line "monitor=off exitat=smp smpboot=parallel"')
+    r.expect(r'command line "lab=4 monitor=off exitat=smp smpboot=parallel"')
     r.expect_absent(r"warning: .*kernel argument")
 
 

@@ -50,6 +50,7 @@ def test_monitor_backtrace_through_serial_input():
 def test_monitor_rejects_unknown_command():
     r = harness.run("monitor-unknown", kargs="", stdin=b"launch-missiles\rexit\r")
     r.expect_pass()
+    r.expect(r"^hello, world$")     # the monitor runs once hello is done
     r.expect(r"^Unknown command 'launch-missiles'")
 
 
@@ -83,7 +84,7 @@ def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
     r = harness.run("nmi", cpus=4, kargs="",
                     steps=[(b"K> ", "monitor", "nmi"), (b"NMI on CPU", "type", b"exit\r")])
     r.expect_pass()
-    r.expect(r"^SMP: 4 of 4 CPUs started$")
+    r.expect(r"^SMP: 4 of 4 CPUs started$", r"^hello, world$")
     line = r.first(r"NMI on CPU 0 \(rip 0x[0-9a-f]+, handled on stack 0x[0-9a-f]+\); continuing")
     assert line and len(r.all(r"NMI on CPU")) == 1, r.explain("one NMI, handled once")
     # On CPU 0's own NMI stack (inc/memlayout.h), not its kernel stack.

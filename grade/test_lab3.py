@@ -172,4 +172,8 @@ def test_user_faults_on_several_cpus():
         r.explain("every environment must be freed")
     assert len(r.all(r"^Incoming TRAP frame at 0xffffffff7f")) >= 7, r.explain(
         "a trap report per faulting environment")
+    traps = sorted(m.group(1) for m in r.all(r"^  trap (0x[0-9a-f]{8}) "))
+    want = sorted(["0x00000000"] + ["0x0000000d"] * 2 + ["0x0000000e"] * 4)
+    assert traps == want, r.explain("traps %s, expected a divide error, two protection "
+                                    "faults and four page faults" % traps)
     r.expect_absent(r"kernel panic")

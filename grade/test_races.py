@@ -141,6 +141,7 @@ def test_aps_run_with_caches_on_and_the_warm_reset_vector_restored():
                            (b"K> ", "monitor", "xp /2hx 0x467"),
                            (b"K> ", "type", b"exit\r")])
     r.expect_pass()
+    r.expect(r"^hello, world$")
     assert len(r.monitor_out) == 2, r.explain("the monitor commands did not run")
     cr0 = [int(v, 16) for v in re.findall(r"CR0=([0-9a-f]+)", r.monitor_out[0])]
     assert len(cr0) == 4, r.explain("no CR0 for every CPU in: %s" % r.monitor_out[0][-2000:])
@@ -208,7 +209,8 @@ def test_smap_holds_when_the_user_sets_rflags_ac():
                     make_extra=["TCG_CPU=max"])
     assert r.status == harness.EXIT_FAIL, r.explain("the kernel's read must fault")
     r.expect_in_order(r"^mmu: SMEP on, SMAP on$",
-                      r"^crash: CPU 0 reads the caller's buffer at 0x[0-9a-f]+ directly$",
+                      r"^crash: CPU 0 reads the caller's buffer at 0x[0-9a-f]+ directly \(the "
+                      r"caller's RFLAGS\.AC is set\)$",
                       r"^kernel panic on CPU 0 at .*: kernel page fault on CPU 0: read from va ")
     r.expect_absent(r"nothing stopped it")
 

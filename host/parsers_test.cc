@@ -679,7 +679,7 @@ TEST(Cmdline, ProblemsAreReportedAndDefaultsKept)
 	EXPECT_EQ(a.smpboot, SmpBoot::Serial);
 	EXPECT_TRUE(m.mention("kernel argument 'apic=banana' is not valid: expected "
 			      "apic=auto|xapic|x2apic; using auto")) << m.all();
-	EXPECT_TRUE(m.mention("unknown kernel argument 'bogus=1' ignored (known: apic, ")) << m.all();
+	EXPECT_TRUE(m.mention("unknown kernel argument 'bogus=1' ignored (known: lab, apic, ")) << m.all();
 	EXPECT_TRUE(m.mention("kernel argument 'monitor' needs a value")) << m.all();
 	EXPECT_TRUE(m.mention("'crashcpu=99999999999' is not valid")) << m.all();
 }

@@ -17,9 +17,12 @@ stop_in_monitor()
 
 } // namespace
 
+bool lab_stopped;
+
 void
 lab_todo(int lab, const char *what)
 {
+	lab_stopped = true;
 	cprintf("lab %d starts here: %s is not implemented\n", lab, what);
 	if (!kargs.monitor)
 		kernel_exit_todo();

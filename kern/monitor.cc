@@ -8,6 +8,7 @@
 #include <kern/cpu.h>
 #include <kern/exit.h>
 #include <kern/kdebug.h>
+#include <kern/lab.h>
 #include <kern/monitor.h>
 #include <kern/trap.h>
 
@@ -100,6 +101,8 @@ mon_backtrace(int argc, char **argv, Trapframe *tf)
 int
 mon_exit(int, char **, Trapframe *)
 {
+	if (lab_stopped)
+		kernel_exit_todo();
 	kernel_exit(true);
 }
 

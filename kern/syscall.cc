@@ -29,7 +29,9 @@ sys_cputs(const char *s, size_t len)
 	if (len > SYS_CPUTS_MAX)
 		return -E_INVAL;
 	if (kargs.crash == Crash::SysSmap && len > 0) {
-		cprintf("crash: CPU %d reads the caller's buffer at %p directly\n", cpunum(), s);
+		cprintf("crash: CPU %d reads the caller's buffer at %p directly (the caller's "
+			"RFLAGS.AC is %s)\n", cpunum(), s,
+			(curenv->env_tf.tf_rflags & FL_AC) ? "set" : "clear");
 		(void)*reinterpret_cast<const volatile char *>(s);
 	}
 	char buf[128];

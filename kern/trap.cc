@@ -235,7 +235,6 @@ page_fault_handler(Trapframe *tf)
 void
 user_trap(Trapframe *tf)
 {
-	switch (tf->tf_trapno) {
 	// LAB 3 EXERCISE trap_dispatch BEGIN
 	// What a trap from user mode does depends on its number: a system
 	// call (T_SYSCALL) goes to syscall() through dispatch_syscall, which
@@ -244,7 +243,10 @@ user_trap(Trapframe *tf)
 	// (print_trapframe) and enters the kernel monitor (monitor(tf), whose
 	// "continue" resumes the environment), or, with monitor=off
 	// (kargs.monitor false), says so and destroys the environment. The
-	// default below ends the environment for anything else.
+	// switch below ends the environment for anything else.
+	//> if (tf->tf_trapno == T_SYSCALL || tf->tf_trapno == T_PGFLT || tf->tf_trapno == T_BRKPT)
+	//> 	lab_todo(3, "trap dispatch (user_trap in kern/trap.cc)");
+	switch (tf->tf_trapno) {
 	case T_SYSCALL:
 		dispatch_syscall(tf);
 		return;
@@ -262,7 +264,9 @@ user_trap(Trapframe *tf)
 			curenv->env_id);
 		env_destroy(curenv);
 		return;
+	}
 	// LAB 3 EXERCISE trap_dispatch END
+	switch (tf->tf_trapno) {
 	case T_ILLOP:
 		if (ud_is_int_syscall(tf)) {
 			tf->tf_rip += 2;	// as if the int had trapped
