@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def lab_graders():
     """This tree's grader files, minus the developer ones the student tree
-    does not have (labs/lab*.exclude)."""
+    does not have (labs/*.exclude)."""
     patterns = []
     for name in os.listdir(os.path.join(ROOT, "labs")):
         if name.endswith(".exclude"):
@@ -68,7 +68,7 @@ def unpack(src, dest):
     return dest
 
 
-def grade_one(src, out, timeout, workers):
+def grade_one(src, out, timeout, workers, lab=None):
     name = re.sub(r"\.(tar\.gz|tgz|tar)$", "", os.path.basename(src.rstrip("/")))
     res_dir = os.path.join(out, name)
     shutil.rmtree(res_dir, ignore_errors=True)
@@ -92,7 +92,8 @@ def grade_one(src, out, timeout, workers):
 
     results = os.path.join(res_dir, "results.json")
     cmd = ["make", "grade", "GRADE_JSON=" + results,
-           "PYTESTARGS=-n %d -p no:cacheprovider" % workers]
+           "PYTESTARGS=-n %d -p no:cacheprovider" % workers,
+           *(["GRADE_LABS=%d" % lab] if lab else [])]
     log_path = os.path.join(res_dir, "grade.log")
     with open(log_path, "w") as log:
         try:
@@ -137,6 +138,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
                     help="submissions graded at once")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per submission")
+    ap.add_argument("--lab", type=int, help="grade this lab (default: each tree's own, "
+                    "its conf/lab.mk)")
     args = ap.parse_args()
 
     subs = sorted(os.path.join(args.submissions, e) for e in os.listdir(args.submissions)
@@ -148,7 +151,7 @@ def main():
     workers = max(1, (os.cpu_count() or 2) // args.jobs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(lambda s: grade_one(os.path.abspath(s), out, args.timeout,
-                                                 workers), subs))
+                                                 workers, args.lab), subs))
     path = os.path.join(out, "grades.csv")
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["student", "score", "max_score", "status", "reason",

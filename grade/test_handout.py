@@ -318,3 +318,75 @@ def test_each_labs_tree_is_that_labs(lab, tmp_path):
     stubbed = pmap.count("// LAB 2: Your code here.")
     assert (stubbed > 0) == (lab <= 2), "lab 2's exercises in lab %d's tree" % lab
     assert labs, "no exercises found"
+
+
+def solved_tree(tmp_path, through_lab, name):
+    """Lab 1's tree with the exercises of labs 1..through_lab solved: a
+    student's work up to that lab, as the solution has it."""
+    labs = exercise_labs()
+    later = sorted(ex for ex, lab in labs.items() if lab > through_lab)
+    tree = tmp_path / name
+    handout(tree, ",".join(later) if later else "none", lab=1)
+    return tree
+
+
+def copy_work(src, dst, labs):
+    """Copies the files holding exercises of these labs from src to dst (a
+    student filling in their regions)."""
+    for f in files_with_exercises():
+        with open(os.path.join(harness.ROOT, f)) as fh:
+            if not any(("LAB %d EXERCISE" % lab) in fh.read() for lab in labs):
+                continue
+        shutil.copy(src / f, dst / f)
+
+
+def git(cwd, *args):
+    p = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                       env=dict(os.environ, GIT_AUTHOR_NAME="student", GIT_AUTHOR_EMAIL="s@x",
+                                GIT_COMMITTER_NAME="student", GIT_COMMITTER_EMAIL="s@x"))
+    assert p.returncode == 0, "git %s:\n%s%s" % (" ".join(args), p.stdout, p.stderr)
+    return p.stdout
+
+
+def grade_lab(tree, lab, tmp_path):
+    results = tmp_path / ("results-lab%d.json" % lab)
+    p = subprocess.run(["make", "grade", "LAB=%d" % lab, "GRADE_JSON=%s" % results,
+                        "PYTESTARGS=-n 2"], cwd=tree, capture_output=True, text=True,
+                       timeout=900, stdin=subprocess.DEVNULL)
+    assert results.exists(), "make grade did not finish:\n" + (p.stdout + p.stderr)[-3000:]
+    with open(results) as f:
+        res = json.load(f)
+    lost = [t["nodeid"] for t in res["tests"] if t["outcome"] == "failed"]
+    assert not lost and res["score"] == res["max_score"], (
+        "lab %d lost points on %s:\n%s" % (lab, lost, p.stdout[-3000:]))
+
+
+@pytest.mark.slow
+def test_one_tree_from_lab_1_to_lab_3_keeps_the_students_code(tmp_path):
+    # The course repository (make course-repo), cloned as a student would:
+    # lab 1's branch, filled in and committed; then each next lab's branch
+    # merged in, its exercises filled in. The merges never conflict, the
+    # earlier labs' code survives each, and their graders still pass.
+    course = tmp_path / "course"
+    harness.make("course-repo", "DEST=%s" % course, "LABS=3")
+    branches = git(course, "branch", "--format=%(refname:short)").split()
+    assert branches == ["lab1", "lab2", "lab3"], branches
+    clone = tmp_path / "student"
+    subprocess.run(["git", "clone", "-q", "-b", "lab1", str(course), str(clone)], check=True)
+    for lab in (1, 2, 3):
+        if lab > 1:
+            git(clone, "merge", "-q", "--no-edit", "origin/lab%d" % lab)
+            with open(clone / "conf" / "lab.mk") as f:
+                assert "LAB ?= %d" % lab in f.read(), "the merge did not bring lab %d" % lab
+            # What the student wrote for the labs before is still there.
+            done = solved_tree(tmp_path, lab - 1, "check%d" % lab)
+            for f in files_with_exercises():
+                with open(done / f) as a, open(clone / f) as b:
+                    assert a.read() == b.read(), "lab %d's merge changed %s" % (lab, f)
+        work = solved_tree(tmp_path, lab, "work%d" % lab)
+        copy_work(work, clone, [lab])
+        git(clone, "commit", "-q", "-am", "my lab %d" % lab)
+        subprocess.run(["make", "-s", "-j2", "all"], cwd=clone, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=900)
+        for graded in range(1, lab + 1):
+            grade_lab(clone, graded, tmp_path)

@@ -196,3 +196,26 @@ def test_make_qemu_prints_just_the_command_line():
     for leak in ("s=$?", "case ", "esac", "exit $s"):
         assert leak not in p.stdout + p.stderr, "make showed its shell snippet:\n" + p.stdout[:2000]
     assert "the kernel finished and exited QEMU (status 33)" in p.stderr, p.stderr
+
+
+def test_editors_get_a_compilation_database():
+    # make writes obj/compile_commands.json; clangd (.clangd) and VS Code
+    # (.vscode/settings.json) read it. Every kernel and user file is there,
+    # and its command compiles the file as make does (clang's syntax check
+    # stands in for an editor).
+    import json
+    harness.make("compile_commands.json")
+    with open(os.path.join(harness.ROOT, "obj", "compile_commands.json")) as f:
+        entries = {e["file"]: e for e in json.load(f)}
+    for f in ("kern/init.cc", "kern/pmap.cc", "lib/printfmt.cc", "user/hello.cc"):
+        assert f in entries, "%s is not in the compilation database" % f
+    kern = entries["kern/init.cc"]["arguments"]
+    assert "-std=c++20" in kern and "-I." in kern and "-ffreestanding" in kern, kern
+    assert "-DJOS_USER" in entries["user/hello.cc"]["arguments"]
+    args = [a for a in kern[1:] if a != "-fno-tree-loop-distribute-patterns"]
+    args = args[:args.index("-c")]
+    # (clang warns of GCC's optimization flags it does not know: not errors.)
+    p = subprocess.run(["clang++", *args, "-Wno-error", "-fsyntax-only", "kern/init.cc"],
+                       cwd=harness.ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
