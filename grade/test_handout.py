@@ -302,12 +302,12 @@ def test_no_solution_reaches_the_student_tree(tmp_path):
 
 @pytest.mark.parametrize("lab", [1, 2, 3, 4])
 def test_each_labs_tree_is_that_labs(lab, tmp_path):
-    # Lab n's tree says LAB ?= n, holds no later lab's handout or graders,
+    # Lab n's tree says TREE_LAB := n, holds no later lab's handout or graders,
     # has lab n's and later exercises stubbed and earlier ones solved.
     tree = tmp_path / ("lab%d" % lab)
     handout(tree, "all", lab=lab)
     with open(tree / "conf" / "lab.mk") as f:
-        assert re.search(r"(?m)^LAB \?= %d$" % lab, f.read()), "conf/lab.mk is not lab %d's" % lab
+        assert re.search(r"(?m)^TREE_LAB := %d$" % lab, f.read()), "conf/lab.mk is not lab %d's" % lab
     for later in range(lab + 1, 6):
         assert not (tree / "labs" / ("lab%d.md" % later)).exists()
         assert not (tree / "grade" / ("test_lab%d.py" % later)).exists()
@@ -377,7 +377,7 @@ def test_one_tree_from_lab_1_to_lab_3_keeps_the_students_code(tmp_path):
         if lab > 1:
             git(clone, "merge", "-q", "--no-edit", "origin/lab%d" % lab)
             with open(clone / "conf" / "lab.mk") as f:
-                assert "LAB ?= %d" % lab in f.read(), "the merge did not bring lab %d" % lab
+                assert "TREE_LAB := %d" % lab in f.read(), "the merge did not bring lab %d" % lab
             # What the student wrote for the labs before is still there.
             done = solved_tree(tmp_path, lab - 1, "check%d" % lab)
             for f in files_with_exercises():

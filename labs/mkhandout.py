@@ -23,7 +23,7 @@ every exercise of lab N and of every later lab, and those of earlier labs
 too with --earlier stubbed (a student carrying one tree through the course
 has their own code there); a list stubs exactly those; none, nothing.
 
-The tree is lab N's: conf/lab.mk says LAB ?= N, and the material of later
+The tree is lab N's: conf/lab.mk says TREE_LAB := N, and the material of later
 labs is left out (their handouts labs/labK.md and their graders: a
 grade/test_*.py whose module marks `pytest.mark.lab(K)`). Files listed in
 labs/handout.exclude (solution-only and developer files) are left out. In
@@ -251,7 +251,7 @@ def main():
         if material is not None and material > args.lab:
             continue
         if f == "conf/lab.mk":
-            data = re.sub(rb"(?m)^LAB \?= \d+$", b"LAB ?= %d" % args.lab, data)
+            data = re.sub(rb"(?m)^TREE_LAB := \d+$", b"TREE_LAB := %d" % args.lab, data)
         if b"EXERCISE" in data and ANY_MARKER.search(data.decode(errors="replace")):
             data = transform(data.decode(), stubbed, f, found).encode()
         if f.endswith(".md"):
