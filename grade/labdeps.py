@@ -15,8 +15,10 @@ LAB1_BOOT = ["backtrace"]
 # Lab 2: memory, in the order mem_init reaches the exercises; each JOS check
 # needs those before it.
 LAB2_ALLOC = ["boot_alloc", "mem_init_pages", "page_init", "page_alloc", "page_free"]
-LAB2_PAGE = LAB2_ALLOC + ["pgdir_walk", "page_insert", "page_lookup", "page_remove"]
-LAB2 = LAB2_PAGE + ["boot_map_region", "kernel_mappings"]
+# (check_page ends with mmio_map_region, which maps with boot_map_region.)
+LAB2_PAGE = LAB2_ALLOC + ["pgdir_walk", "page_insert", "page_lookup", "page_remove",
+                          "boot_map_region"]
+LAB2 = LAB2_PAGE + ["kernel_mappings"]
 # Lab 3: what every boot past lab 2 runs (the envs array, env_init, the
 # user gates), then what running any user program needs: making it, running
 # it, and libmain's first system call (sys_getenvid).

@@ -119,7 +119,9 @@ def test_monitor_backtrace_command():
                       r"^         kern/init\.cc:\d+: kern_main\+\d+$")
 
 
-@pytest.mark.part("Lab 1 beyond JOS")
+# Needs lab 4's other CPUs: graded with lab 4.
+@pytest.mark.lab(4)
+@pytest.mark.part("lab 4 beyond JOS")
 @mark(bringup(2) + ["debuginfo_line"])
 def test_backtrace_taken_on_an_ap():
     # CPU 1 takes a lock it holds: its panic's backtrace walks CPU 1's own

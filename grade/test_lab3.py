@@ -156,7 +156,9 @@ def test_evilhello():
 # ---------------------------------------------------------------------------
 # Beyond JOS.
 
-@pytest.mark.part("Lab 3 beyond JOS")
+# Needs lab 4's other CPUs and scheduler: graded with lab 4.
+@pytest.mark.lab(4)
+@pytest.mark.part("lab 4 beyond JOS")
 @mark(envs(4, syscalls=False))
 def test_user_faults_on_several_cpus():
     # Lab 4's kernel, every fault program at once on four CPUs: each ends

@@ -857,6 +857,21 @@ TEST(Printfmt, KernelFormats)
 	EXPECT_STREQ(error_string(-E_BAD_ENV), "bad environment");
 }
 
+// Widths, flags and alternate forms, compared with the C library's own
+// printf (the reference): the padding goes before the prefix, zeros after.
+TEST(Printfmt, AlternateFormsPadAsTheCLibraryDoes)
+{
+	const char *formats[] = {"%#6o|", "%#06o|", "%-#6o|", "%#6x|", "%#06x|", "%-#8X|",
+				 "%6o|", "%-6o|", "%06o|", "%#o|", "%#x|", "%o|"};
+	for (const char *f : formats) {
+		for (unsigned v : {0U, 8U, 255U, 070707U}) {
+			char want[64];
+			std::snprintf(want, sizeof(want), f, v);
+			EXPECT_EQ(fmt_unchecked(f, v), std::string(want)) << "format " << f << " of " << v;
+		}
+	}
+}
+
 TEST(Printfmt, Truncation)
 {
 	char buf[5];

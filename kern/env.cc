@@ -175,6 +175,8 @@ user_program_names(char *buf, size_t size)
 void
 env_init()
 {
+	if (envs == nullptr)
+		lab_todo(3, "the envs array (mem_init in kern/pmap.cc)");
 	// LAB 3 EXERCISE env_init BEGIN
 	// Every Env in envs[0 .. NENV) starts free: env_status ENV_FREE,
 	// env_id 0, and on env_free_list (env_link), in order, so that the

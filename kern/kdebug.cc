@@ -107,8 +107,9 @@ debuginfo_rip(uint64_t rip, RipDebugInfo *info)
 	// and a row covers the addresses from its own up to the next row's:
 	// binary-search for the last row whose addr is at or below rip, as
 	// find_function does in ksymtab, and fill in info->file
-	// (kfiles[row.file]) and info->line. Below the first row, or past the
-	// end of rip's function, leave them unknown.
+	// (kfiles[row.file]) and info->line. Leave them unknown below the first
+	// row, and where rip is in no function or the row found starts before
+	// rip's function does (rip is then in code the table has no line for).
 	//> (void)klines_end;
 	const Kline *lo = klines, *hi = klines_end;
 	while (hi - lo > 1) {
@@ -161,8 +162,10 @@ print_backtrace(uint64_t rbp, uint64_t rip)
 	// each frame print, as JOS does,
 	//   "  rbp <rbp, %016lx>  rip <return address, %016lx>  args ..."
 	// where the arguments are those of the function running in the frame
-	// (print_args, with debuginfo_rip of owner_pc: for the next frame
-	// out, that is the function the return address is in), then
+	// (print_args, with that function's debuginfo_rip). The first frame's
+	// function is the one that called print_backtrace (where rip is, if
+	// rip is not 0): __builtin_return_address(0) is an address in it. The
+	// next frame out runs the function the return address is in. Then
 	//   "         <file>:<line>: <function>+<offset of rip in it>"
 	// from debuginfo_rip of the return address (look up rip - 1: after a
 	// call to a function that never returns, the return address is
@@ -170,9 +173,9 @@ print_backtrace(uint64_t rbp, uint64_t rip)
 	// Stop at rbp 0 (kern_main's caller set it), at a user address (below
 	// ULIM: "(user space: the kernel's frames end here)"), and at a frame
 	// that is not readable (frame_readable). Deep recursion (a stack
-	// overflow) repeats one return address thousands of times: after
-	// kMaxRepeats such frames, print only "  ... the frame above N more
-	// time(s)".
+	// overflow) repeats one return address thousands of times: after 8
+	// frames with the same one, print only "  ... the frame above N more
+	// time(s)" for the rest of that run.
 	//> (void)frame_readable(rbp);
 	//> lab_todo(1, "the backtrace (print_backtrace in kern/kdebug.cc)");
 	// The function running in the first frame: where rip is, or else our

@@ -2,6 +2,7 @@
 // was asked to run (lab_done).
 
 #include <inc/stdio.h>
+#include <kern/clock.h>
 #include <kern/exit.h>
 #include <kern/lab.h>
 #include <kern/monitor.h>
@@ -32,6 +33,7 @@ lab_todo(int lab, const char *what)
 void
 lab_done(int lab, const char *next)
 {
+	boot_phase_report();
 	cprintf("lab=%d: the boot stops here; lab %d goes on with %s\n", lab, lab + 1, next);
 	if (!kargs.monitor)
 		kernel_exit(true);

@@ -12,7 +12,7 @@
 #include <kern/monitor.h>
 #include <kern/trap.h>
 
-extern "C" char mb2_entry[], etext[], __data_start[], end[];
+extern "C" char mb2_entry[], etext[], edata[], end[];
 
 namespace {
 
@@ -80,8 +80,7 @@ mon_kerninfo(int, char **, Trapframe *)
 	cprintf("Special kernel symbols:\n");
 	cprintf("  mb2_entry %016lx (phys)\n", kb(mb2_entry) - KERNBASE);
 	cprintf("  etext  %016lx (virt)  %016lx (phys)\n", kb(etext), kb(etext) - KERNBASE);
-	cprintf("  edata  %016lx (virt)  %016lx (phys)\n", kb(__data_start),
-		kb(__data_start) - KERNBASE);
+	cprintf("  edata  %016lx (virt)  %016lx (phys)\n", kb(edata), kb(edata) - KERNBASE);
 	cprintf("  end    %016lx (virt)  %016lx (phys)\n", kb(end), kb(end) - KERNBASE);
 	cprintf("Kernel executable memory footprint: %luKB\n",
 		ROUNDUP(kb(end) - kb(mb2_entry), 1024UL) / 1024);

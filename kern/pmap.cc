@@ -702,6 +702,7 @@ map_direct()
 	// whole pages, up to DIRECTMAPSIZE, writable by the kernel only and
 	// not executable, in 2 MiB pages where possible (PTE_PS); and the
 	// first MiB (BIOS data, VGA, the AP trampoline: EXTPHYSMEM bytes).
+	//> lab_todo(2, "the direct map (map_direct in kern/pmap.cc)");
 	for (int i = 0; i < boot_info.nmmap; i++) {
 		const MemRegion &r = boot_info.mmap[i];
 		if (r.type != MEM_USABLE && r.type != MEM_ACPI && r.type != MEM_NVS)

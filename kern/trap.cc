@@ -239,11 +239,12 @@ user_trap(Trapframe *tf)
 	// What a trap from user mode does depends on its number: a system
 	// call (T_SYSCALL) goes to syscall() through dispatch_syscall, which
 	// puts the result in the frame's RAX; a page fault (T_PGFLT) to
-	// page_fault_handler; a breakpoint (T_BRKPT) shows the frame
-	// (print_trapframe) and enters the kernel monitor (monitor(tf), whose
-	// "continue" resumes the environment), or, with monitor=off
-	// (kargs.monitor false), says so and destroys the environment. The
-	// switch below ends the environment for anything else.
+	// page_fault_handler; a breakpoint (T_BRKPT) says where its frame came
+	// in (report_incoming, JOS's "Incoming TRAP frame at") and enters the
+	// kernel monitor (monitor(tf) shows the frame; its "continue" resumes
+	// the environment), or, with monitor=off (kargs.monitor false), shows
+	// the frame (print_trapframe), says so and destroys the environment.
+	// The switch below ends the environment for anything else.
 	//> if (tf->tf_trapno == T_SYSCALL || tf->tf_trapno == T_PGFLT || tf->tf_trapno == T_BRKPT)
 	//> 	lab_todo(3, "trap dispatch (user_trap in kern/trap.cc)");
 	switch (tf->tf_trapno) {
@@ -255,11 +256,11 @@ user_trap(Trapframe *tf)
 		return;
 	case T_BRKPT:
 		report_incoming();
-		print_trapframe(tf);
 		if (kargs.monitor) {
 			monitor(tf);	// "continue" resumes the environment
 			return;
 		}
+		print_trapframe(tf);
 		cprintf("[%08x] breakpoint, and monitor=off: destroying the environment\n",
 			curenv->env_id);
 		env_destroy(curenv);

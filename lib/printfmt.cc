@@ -82,6 +82,28 @@ count_digits(uint64_t num, unsigned base)
 	return n;
 }
 
+// An unsigned number in a field of width: C's order is spaces, the prefix
+// ("0x", or "0" for octal's alternate form), zeros, the digits; with '-'
+// the spaces come after.
+void
+print_number(void (*putch)(int, void *), void *putdat, uint64_t num, unsigned base,
+	     int width, int padc, const char *prefix, bool upper)
+{
+	int len = count_digits(num, base) + static_cast<int>(strlen(prefix));
+	if (padc == ' ')
+		for (int i = len; i < width; i++)
+			putch(' ', putdat);
+	for (const char *p = prefix; *p; p++)
+		putch(*p, putdat);
+	if (padc == '0')
+		for (int i = len; i < width; i++)
+			putch('0', putdat);
+	printnum(putch, putdat, num, base, 0, ' ', upper);
+	if (padc == '-')
+		for (int i = len; i < width; i++)
+			putch(' ', putdat);
+}
+
 } // namespace
 
 void
@@ -195,22 +217,16 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
 			// LAB 1 EXERCISE printf_octal BEGIN
 			// (unsigned) octal: as 'u' below prints base 10, print base 8.
 			// getuint reads the argument at its size (lflag: l, ll);
-			// printnum prints it in a field of width padded with padc (or,
-			// for '-', padded on the right afterwards). With '#' (altflag),
-			// C puts a 0 in front of a nonzero number.
+			// print_number prints it in a field of width padded with padc
+			// (' ', '0', or '-' for padding on the right), after a prefix:
+			// with '#' (altflag), C puts a 0 in front of a nonzero number.
 			//> (void)getuint(&aq, lflag);
 			//> putch('X', putdat);
 			//> putch('X', putdat);
 			//> putch('X', putdat);
 			uint64_t num = getuint(&aq, lflag);
-			if (altflag && num != 0) {
-				putch('0', putdat);
-				width--;
-			}
-			printnum(putch, putdat, num, 8, width, padc, false);
-			if (padc == '-')
-				for (int i = count_digits(num, 8); i < width; i++)
-					putch(' ', putdat);
+			print_number(putch, putdat, num, 8, width, padc, altflag && num != 0 ? "0" : "",
+				     false);
 			// LAB 1 EXERCISE printf_octal END
 			break;
 		}
@@ -229,19 +245,17 @@ vprintfmt(void (*putch)(int, void *), void *putdat, const char *fmt, va_list ap)
 					width = 16, padc = '0';
 				else
 					width -= 2;
-			} else {
-				num = getuint(&aq, lflag);
-				if (altflag && num != 0 && ch != 'u') {
-					// C's alternate form: 0x/0X for hex.
-					putch('0', putdat);
-					putch(ch, putdat);
-					width -= 2;
-				}
+				printnum(putch, putdat, num, base, width, padc, false);
+				if (padc == '-')
+					for (int i = count_digits(num, base); i < width; i++)
+						putch(' ', putdat);
+				break;
 			}
-			printnum(putch, putdat, num, base, width, padc, ch == 'X');
-			if (padc == '-')
-				for (int i = count_digits(num, base); i < width; i++)
-					putch(' ', putdat);
+			num = getuint(&aq, lflag);
+			// C's alternate form: 0x/0X for hex.
+			print_number(putch, putdat, num, base, width, padc,
+				     altflag && num != 0 && ch != 'u' ? (ch == 'X' ? "0X" : "0x") : "",
+				     ch == 'X');
 			break;
 		}
 
