@@ -30,7 +30,7 @@ def test_malformed_kernel_argument_uses_default():
              r"smpboot=serial\|parallel; using serial")
 
 
-@mark(envs())
+@mark(envs() + ["debuginfo_line"])
 def test_monitor_backtrace_through_serial_input():
     r = harness.run("monitor-backtrace", kargs="", stdin=b"backtrace\rkerninfo\rexit\r")
     r.expect_pass()
@@ -94,6 +94,7 @@ def test_nmi_runs_on_its_ist_stack_and_boot_goes_on():
                                      % (rsp, lo, hi))
 
 
+@mark(["debuginfo_line"])      # its backtrace names the line
 def test_spinlock_catches_recursive_acquire():
     r = harness.run("crash-relock", kargs="monitor=off exitat=smp crash=relock")
     assert r.status == harness.EXIT_FAIL, r.explain("taking a held lock again must panic")

@@ -200,7 +200,7 @@ def test_sys_cputs_is_bounded():
     r.expect_absent(r"^x{64}", r"has waited \d+ ms for lock")
 
 
-@mark(envs(1, syscalls=True))
+@mark(envs(1))
 def test_smap_holds_when_the_user_sets_rflags_ac():
     # RFLAGS.AC set in user mode would suspend SMAP in the kernel: the
     # kernel clears it on entry, so its direct read of the caller's buffer

@@ -231,7 +231,7 @@ def test_kvm_apic_xapic_argument_keeps_xapic():
     expect_all_started(r, 4)
 
 
-@mark(bringup(2))
+@mark(bringup(2) + ["debuginfo_line"])
 def test_lock_held_forever_is_reported():
     # CPU 1 takes a lock and keeps it; CPU 0 waits for it. After 5 s
     # (lockreport=500 here: 0.5 s) the waiter names the holder and where it

@@ -340,11 +340,14 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		return sys_getenvid();
 	case SYS_env_destroy:
 		return sys_env_destroy(static_cast<envid_t>(a1));
-	// LAB 4 EXERCISE syscalls BEGIN
-	// Lab 4 part A's system calls: yield, exofork, env_set_status,
-	// page_alloc, page_map, page_unmap.
+	// LAB 4 EXERCISE sched_yield BEGIN
+	// Giving up the CPU: sys_yield, which does not return.
 	case SYS_yield:
 		sys_yield();
+	// LAB 4 EXERCISE sched_yield END
+	// LAB 4 EXERCISE syscalls BEGIN
+	// Lab 4 part A's other system calls: exofork, env_set_status,
+	// page_alloc, page_map, page_unmap.
 	case SYS_exofork:
 		return sys_exofork();
 	case SYS_env_set_status:
