@@ -581,26 +581,36 @@ cprintf(const char *fmt, ...)
 	return n;
 }
 
+namespace {
+
+std::string
+vformat(const char *fmt, va_list ap)
+{
+	char buf[512];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	return buf;
+}
+
+} // namespace
+
 void
 _panic(const char *file, int line, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	std::string msg = vformat(fmt, ap);
 	va_end(ap);
-	fail("kernel panic on CPU %d at %s:%d: %s", current, file, line, buf);
+	fail("kernel panic on CPU %d at %s:%d: %s", current, file, line, msg.c_str());
 }
 
 void
 _warn(const char *file, int line, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	std::string msg = vformat(fmt, ap);
 	va_end(ap);
-	cprintf("kernel warning on CPU %d at %s:%d: %s\n", current, file, line, buf);
+	cprintf("kernel warning on CPU %d at %s:%d: %s\n", current, file, line, msg.c_str());
 }
 
 // ---------------------------------------------------------------------------
