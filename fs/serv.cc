@@ -1,6 +1,9 @@
 // The file-system server (JOS lab 5): an environment that owns the disk and
 // answers its clients' requests (inc/fs.h), one at a time, over IPC.
 //
+// Writes are written through: every block a write dirtied is on the disk
+// by the time the client gets its answer.
+//
 // An open file is an OpenFile here and a struct Fd page that the server
 // shares with the client (PTE_SHARE): the client's descriptor table maps
 // it, and the file's offset lives in it. When no client maps the page any
@@ -272,6 +275,14 @@ serve()
 			r = serve_open(whom, &fsreq->open, &pg, &perm);
 		} else if (Handler h = handler(req)) {
 			r = h(whom, fsreq);
+			// Writes go through to the disk before the client hears
+			// of them: a client that exits without closing its file
+			// (or a machine that stops) loses nothing it was told
+			// was written.
+			OpenFile *o;
+			if (req == FSREQ_WRITE && r > 0 &&
+			    openfile_lookup(whom, fsreq->write.req_fileid, &o) == 0)
+				file_flush(o->o_file);
 		} else {
 			cprintf("fs: invalid request code %u from %08x\n", req, whom);
 			r = -E_INVAL;

@@ -10,16 +10,17 @@ bool flag_d, flag_F, flag_l;
 void
 ls1(const char *prefix, bool isdir, off_t size, const char *name)
 {
+	// One line, one write.
+	char line[MAXPATHLEN + 64];
+	int n = 0;
 	if (flag_l)
-		printf("%11ld %c ", size, isdir ? 'd' : '-');
+		n += snprintf(line + n, sizeof(line) - n, "%11ld %c ", size, isdir ? 'd' : '-');
 	if (prefix) {
 		const char *sep = (prefix[0] && prefix[strlen(prefix) - 1] != '/') ? "/" : "";
-		printf("%s%s", prefix, sep);
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", prefix, sep);
 	}
-	printf("%s", name);
-	if (flag_F && isdir)
-		printf("/");
-	printf("\n");
+	n += snprintf(line + n, sizeof(line) - n, "%s%s\n", name, flag_F && isdir ? "/" : "");
+	write(1, line, MIN<size_t>(n, sizeof(line) - 1));
 }
 
 void

@@ -4,6 +4,18 @@
 namespace {
 
 int line;
+// A line at a time: each write is one line (or a piece of a very long
+// one), so that other output on the console never lands inside it.
+char out[256];
+size_t nout;
+
+void
+flush(const char *name)
+{
+	if (nout > 0 && write(1, out, nout) != static_cast<ssize_t>(nout))
+		panic("write error copying %s", name);
+	nout = 0;
+}
 
 void
 num(int f, const char *name)
@@ -13,11 +25,13 @@ num(int f, const char *name)
 	ssize_t n;
 	while ((n = read(f, &c, 1)) > 0) {
 		if (at_start)
-			printf("%5d ", ++line);
+			nout += snprintf(out + nout, sizeof(out) - nout, "%5d ", ++line);
 		at_start = c == '\n';
-		if (write(1, &c, 1) != 1)
-			panic("write error copying %s", name);
+		out[nout++] = c;
+		if (at_start || nout > sizeof(out) - 16)
+			flush(name);
 	}
+	flush(name);
 	if (n < 0)
 		panic("error reading %s: %s", name, error_string(static_cast<int>(n)));
 }

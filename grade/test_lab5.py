@@ -1,0 +1,412 @@
+"""JOS's lab 5 graders (MIT's 2018 grade-lab5): the file-system server's
+self-test, testfile, spawn, I/O protection, PTE_SHARE, the shell started
+by icode, testshell and primespipe, with JOS's names, points (150 in all)
+and lines. As in JOS, each program runs once and the tests under it read
+the same output. Env IDs are JOS's: the file-system server is the first
+environment (00001000), the program the second.
+
+After them, what JOS never checked: clients on several CPUs at once, the
+disk image checked on the host afterwards (fsck, and grade/fsimage.py,
+which reads the format with code of its own), a shell session typed on the
+serial console, and damaged, full and missing disks."""
+
+import functools
+import re
+
+import pytest
+
+import fsimage
+import harness
+import shellmodel
+from labdeps import (FS_READS, FS_WRITES, cow, envs, fs_cache, fs_io, fs_selftest, fs_serves,
+                     mark, shares, spawns)
+
+# The tests after JOS's: their own part in make grade's report.
+pytestmark = pytest.mark.part("lab 5 beyond JOS")
+
+
+def jos(points):
+    """A JOS grader, worth `points`."""
+    def mark_it(test):
+        return pytest.mark.points(points)(pytest.mark.part("Part 5 (JOS lab 5)")(test))
+    return mark_it
+
+
+def fs_run(name, progs, cpus=1, extra_kargs="", timeout=90, **kw):
+    """Boots with these programs (the file-system server starts first when
+    they use it), on a copy of the disk image make built unless `disk`
+    says otherwise, until the kernel exits."""
+    kargs = ("monitor=off run=%s %s" % (progs, extra_kargs)).strip()
+    return harness.run("lab5-" + name, cpus=cpus, kargs=kargs, timeout=timeout, **kw)
+
+
+def ended_cleanly(r):
+    """The run ended with the kernel's pass status, and no environment and
+    no kernel panicked."""
+    r.expect_pass()
+    r.expect_absent(r"kernel panic", r"user panic")
+    return r
+
+
+def match(r, *patterns, no=()):
+    """JOS's r.match: each pattern matches some whole line; none of the
+    `no` ones does."""
+    r.expect(*["^%s$" % p for p in patterns])
+    if no:
+        r.expect_absent(*["^%s$" % p for p in no])
+
+
+# ---------------------------------------------------------------------------
+# The file-system server's self-test: JOS runs hello, with the server.
+
+@functools.lru_cache(maxsize=None)
+def fs_hello():
+    return fs_run("fs", "hello", extra_kargs="fs=on")
+
+
+@jos(5)
+@mark(fs_serves())
+def test_internal_fs_tests():
+    """internal FS tests [fs/test.c]"""
+    ended_cleanly(fs_hello())
+
+
+@jos(5)
+@mark(fs_io())
+def test_fs_io():
+    match(fs_hello(), "FS can do I/O")
+
+
+@jos(5)
+@mark(fs_cache())
+def test_check_bc():
+    match(fs_hello(), "block cache is good")
+
+
+@jos(5)
+@mark(fs_cache())
+def test_check_super():
+    match(fs_hello(), "superblock is good")
+
+
+@jos(5)
+@mark(fs_cache())
+def test_check_bitmap():
+    match(fs_hello(), "bitmap is good")
+
+
+@jos(5)
+@mark(fs_cache() + ["alloc_block"])
+def test_alloc_block():
+    match(fs_hello(), "alloc_block is good")
+
+
+@jos(5)
+@mark(fs_selftest())
+def test_file_open():
+    match(fs_hello(), "file_open is good")
+
+
+@jos(5)
+@mark(fs_selftest())
+def test_file_get_block():
+    match(fs_hello(), "file_get_block is good")
+
+
+@jos(5)
+@mark(fs_selftest())
+def test_file_flush_file_truncate_file_rewrite():
+    match(fs_hello(), "file_flush is good", "file_truncate is good", "file rewrite is good")
+
+
+# ---------------------------------------------------------------------------
+# testfile: the server's requests by hand, then through the fd layer.
+
+@functools.lru_cache(maxsize=None)
+def testfile_run():
+    return fs_run("testfile", "testfile", disk=fsimage.copy_image("lab5-testfile"))
+
+
+@jos(10)
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_testfile():
+    ended_cleanly(testfile_run())
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS)
+def test_serve_open_file_stat_file_close():
+    match(testfile_run(), "serve_open is good", "file_stat is good", "file_close is good",
+          "stale fileid is good")
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS)
+def test_file_read():
+    match(testfile_run(), "file_read is good")
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_file_write():
+    match(testfile_run(), "file_write is good")
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_file_read_after_file_write():
+    match(testfile_run(), "file_read after file_write is good")
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_open():
+    match(testfile_run(), "open is good")
+
+
+@jos(5)
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_large_file():
+    match(testfile_run(), "large file is good")
+
+
+# ---------------------------------------------------------------------------
+# spawn, I/O protection, PTE_SHARE, the shell.
+
+@jos(10)
+@mark(spawns())
+def test_spawnhello():
+    """spawn via spawnhello"""
+    r = fs_run("spawnhello", "spawnhello")
+    ended_cleanly(r)
+    match(r, "i am parent environment 00001001", "hello, world", "i am environment 00001002",
+          "No runnable environments in the system!")
+
+
+@jos(5)
+@mark(spawns())
+def test_spawnfaultio():
+    """Protection I/O space"""
+    r = fs_run("spawnfaultio", "spawnfaultio")
+    r.expect_pass()
+    # JOS's 'TRAP': the trap frame of faultio's general protection fault.
+    match(r, r"\[00001002\] user General Protection at ip 008[0-9a-f]{5}",
+          r"TRAP frame at 0x[0-9a-f]{16} from CPU \d+", r"  trap 0x0000000d General Protection",
+          no=[r".*made it here --- bug", "rflags wrong"])
+
+
+@jos(10)
+@mark(shares(spawns(forks=True)))
+def test_testpteshare():
+    """PTE_SHARE [testpteshare]"""
+    r = fs_run("testpteshare", "testpteshare")
+    match(r, "fork handles PTE_SHARE right", "spawn handles PTE_SHARE right")
+
+
+@jos(5)
+@mark(shares(fs_serves(forks=True) + FS_READS))
+def test_testfdsharing():
+    """PTE_SHARE [testfdsharing]"""
+    r = fs_run("testfdsharing", "testfdsharing")
+    match(r, "read in child succeeded", "read in parent succeeded")
+
+
+def until_prompt(name, progs="icode", cpus=1, steps=(), timeout=90, **kw):
+    """Boots with icode (which spawns init, which spawns the shell) and
+    runs `steps` once the shell's first prompt appears; QEMU stops at the
+    last step's prompt ("quit" through its monitor)."""
+    steps = list(steps) + [(b"$ ", "monitor", "quit")]
+    return harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=%s" % progs,
+                       steps=steps, timeout=timeout, **kw)
+
+
+@jos(10)
+@mark(shares(spawns()))
+def test_icode():
+    """start the shell [icode]"""
+    r = until_prompt("icode")
+    match(r, "icode: read /motd", "This is /motd, the message of the day.",
+          "icode: spawn /init", "init: running", "init: data seems okay", "icode: exiting",
+          "init: bss seems okay", "init: args: 'init' 'initarg1' 'initarg2'",
+          "init: running sh", r"\$ ")
+
+
+@jos(15)
+@mark(shares(spawns(forks=True) + FS_WRITES + ["redirect_in"]))
+def test_testshell():
+    r = fs_run("testshell", "testshell", disk=fsimage.copy_image("lab5-testshell"),
+               timeout=120)
+    match(r, "shell ran correctly", no=["shell produced incorrect output."])
+
+
+def primes_below(n):
+    return [p for p in range(2, n) if all(p % d for d in range(2, int(p ** 0.5) + 1))]
+
+
+def primespipe_run(name, cpus):
+    # JOS stops at the first four-digit line (1009); the sieve would go on.
+    r = fs_run(name, "primespipe", cpus=cpus, timeout=180, stop_on=[r"^[0-9]{4}$", r"panic"],
+               exclusive=cpus > 2)
+    assert r.stopped_on and re.fullmatch(r"[0-9]{4}", r.stopped_on), r.explain(
+        "the sieve did not reach a four-digit prime")
+    primes = primes_below(1000)
+    match(r, *["%d" % p for p in primes],
+          no=["%d" % n for n in range(1000) if n not in primes])
+    return r
+
+
+@jos(10)
+@mark(shares(cow()))
+def test_primespipe():
+    primespipe_run("primespipe", 1)
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS: more CPUs.
+
+@pytest.mark.exclusive
+@mark(shares(cow(4)))
+def test_primespipe_on_4_cpus():
+    r = primespipe_run("primespipe-4", 4)
+    # Each prime once, in order: the chain has one process per prime.
+    found = [int(m.group(1)) for m in r.all(r"^(\d+)$")]
+    assert found[:168] == primes_below(1000), r.explain("the primes are not in order")
+
+
+# fsclients (user/fsclients.cc): client i's file, byte by byte.
+CLIENTS = 6
+REWRITE_AT, REWRITE_LEN = 5000, 3000
+
+
+def client_file(i):
+    size = 44000 + i * 1000
+    data = bytearray(((k * 7 + i * 13 + (k >> 12)) & 0xFF) for k in range(size))
+    data[REWRITE_AT:REWRITE_AT + REWRITE_LEN] = bytes([ord("A") + i]) * REWRITE_LEN
+    return bytes(data)
+
+
+@pytest.mark.exclusive
+@pytest.mark.parametrize("cpus", [pytest.param(n, marks=mark(fs_serves(n, forks=True) + FS_READS +
+                                                             FS_WRITES), id=str(n))
+                                  for n in (4, 8)])
+def test_clients_on_several_cpus_at_once(cpus):
+    disk = fsimage.copy_image("lab5-fsclients-%d" % cpus)
+    r = fs_run("fsclients-%d" % cpus, "fsclients", cpus=cpus, disk=disk, timeout=180,
+               exclusive=True)
+    ended_cleanly(r)
+    r.expect(r"^fsclients: all %d clients done; sync: ok$" % CLIENTS)
+    cpus_used = set()
+    for i in range(CLIENTS):
+        line = r.first(r"^fsclients: client %d \(CPUs \d+ \d+ \d+\) wrote and read back "
+                       r"/client%d: \d+ bytes ok$" % (i, i))
+        assert line, r.explain("client %d did not finish" % i)
+        cpus_used |= set(map(int, re.search(r"CPUs (\d+) (\d+) (\d+)", line).groups()))
+    assert len(cpus_used) > 1, r.explain("every client ran on CPU %s" % cpus_used)
+    # Afterwards, on the host: the image checks out, and every file holds
+    # what its client wrote.
+    status, out = fsimage.fsck(disk)
+    assert status == 0, "fsck of %s after the run:\n%s" % (disk, out)
+    img = fsimage.Image(disk)
+    for i in range(CLIENTS):
+        assert img.read("/client%d" % i) == client_file(i), \
+            "/client%d in %s does not hold what client %d wrote" % (i, disk, i)
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS: the disk, checked on the host after a run that wrote to it.
+
+NEWMOTD = b"This is the NEW message of the day!\n\n"
+
+
+@mark(fs_serves() + FS_READS + FS_WRITES)
+def test_disk_passes_fsck_after_testfile_wrote_to_it():
+    r = testfile_run()
+    ended_cleanly(r)
+    disk = r.boot.disk
+    status, out = fsimage.fsck(disk)
+    assert status == 0, "fsck of %s after testfile:\n%s" % (disk, out)
+    img = fsimage.Image(disk)
+    assert img.read("/newmotd") == NEWMOTD, "/newmotd changed"
+    assert img.read("/new-file") == NEWMOTD, "/new-file does not hold what testfile wrote"
+    # /big: 512-byte records, each starting with its own offset (int32).
+    big = img.read("/big")
+    assert len(big) == 3 * 10 * 4096, "/big has %d bytes" % len(big)
+    for off in range(0, len(big), 512):
+        rec = big[off:off + 512]
+        assert rec == off.to_bytes(4, "little") + bytes(508), "/big is wrong at %d" % off
+
+
+def test_testshell_key_is_what_the_script_prints():
+    # fs/testshell.key comes from the script and the files alone
+    # (grade/shellmodel.py), never from a run of the shell it checks.
+    with open(harness.ROOT + "/fs/testshell.key", "rb") as f:
+        assert f.read() == shellmodel.testshell_key(), (
+            "fs/testshell.key is stale: grade/shellmodel.py > fs/testshell.key")
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS: a shell session, typed on the serial console.
+
+SESSION = [
+    "echo hello, typed world > /typed",
+    "cat /typed",
+    "cat /typed /typed | num",
+    "wc < lorem",
+    "echo one two three | wc",
+    "cat lorem | num | wc",
+    "ls /typed",
+]
+
+
+# The kernel's own lines about environments, which come between a
+# program's lines (never inside one: each of our programs writes a line at
+# a time).
+KERNEL_LINE = re.compile(r"^\[[0-9a-f]{8}\] (new env|exiting gracefully|free env|destroying)"
+                         r".*\n", re.M)
+
+
+def prompts(n):
+    """A harness step condition: the shell has printed its n-th prompt."""
+    return lambda out: out.count(b"$ ") >= n
+
+
+def check_session(r, commands):
+    """Each command echoed after a prompt, then exactly what the model of
+    the shell (grade/shellmodel.py) says it prints, then the next prompt;
+    the kernel's lines about environments aside."""
+    log = KERNEL_LINE.sub("", r.log)
+    shell = shellmodel.Shell(shellmodel.disk_files())
+    pos = log.find("$ ")
+    assert pos >= 0, r.explain("no shell prompt")
+    for cmd in commands:
+        if cmd.startswith("ls "):
+            out = cmd.split()[1] + "\n"     # ls of a file prints its name
+        else:
+            out = shell.command(cmd).decode()
+        expected = "$ %s\n%s$ " % (cmd, out)
+        got = log[pos:pos + len(expected)]
+        assert got == expected, r.explain("after typing %r, expected\n%s\ngot\n%s" % (
+            cmd, expected, log[pos:pos + len(expected) + 200]))
+        pos += len(expected) - 2
+
+
+def session(name, commands, cpus=1, **kw):
+    """Boots into the shell (icode, init, sh) and types each command at
+    its prompt, ending it with Enter (a carriage return, as a terminal
+    sends it); QEMU stops at the prompt after the last."""
+    disk = fsimage.copy_image("lab5-" + name)
+    steps = [(prompts(n + 1), "type", (cmd + "\r").encode()) for n, cmd in enumerate(commands)]
+    steps.append((prompts(len(commands) + 1), "monitor", "quit"))
+    r = harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=icode", disk=disk,
+                    steps=steps, timeout=150, **kw)
+    return r, disk
+
+
+@mark(shares(spawns(forks=True) + FS_WRITES + ["redirect_in", "console_intr"]))
+def test_shell_session_typed_on_the_serial_console():
+    r, disk = session("session", SESSION)
+    check_session(r, SESSION)
+    status, out = fsimage.fsck(disk)
+    assert status == 0, "fsck of %s after the session:\n%s" % (disk, out)
+    assert fsimage.Image(disk).read("/typed") == b"hello, typed world\n", \
+        "/typed does not hold what the session wrote"
