@@ -74,9 +74,17 @@ struct Checker {
 	}
 
 	// Claims block b for `who` (a path, and which of its blocks); false
-	// if b may not be used, after saying why.
-	bool claim(uint32_t b, const std::string &who)
+	// if b may not be used, after saying why. For a directory's blocks
+	// (dir names the directory), a block of a directory above it is a
+	// loop.
+	bool claim(uint32_t b, const std::string &who, const std::string *dir = nullptr)
 	{
+		for (size_t k = 0; dir && k < dir_stack.size(); k++)
+			if (dir_stack[k] == b) {
+				error("directory %s loops: its block %u belongs to %s above it",
+				      dir->c_str(), b, dir_names[k].c_str());
+				return false;
+			}
 		if (b < first_data || b >= nblocks) {
 			error("%s is block number %u, outside the data blocks (%u-%u)", who.c_str(), b,
 			      first_data, nblocks - 1);
@@ -168,7 +176,7 @@ Checker::check_file(const File &f, const std::string &path)
 		if (i >= used)
 			error("%s has block %u (at block %u) beyond its size %d", path.c_str(), i, b,
 			      f.f_size);
-		else if (claim(b, path + " block " + std::to_string(i)))
+		else if (claim(b, path + " block " + std::to_string(i), dir ? &path : nullptr))
 			blocks[i] = b;
 	}
 	if (f.f_indirect != 0) {
@@ -184,7 +192,8 @@ Checker::check_file(const File &f, const std::string &path)
 				if (NDIRECT + i >= used)
 					error("%s has block %u (at block %u) beyond its size %d",
 					      path.c_str(), NDIRECT + i, b, f.f_size);
-				else if (claim(b, path + " block " + std::to_string(NDIRECT + i)))
+				else if (claim(b, path + " block " + std::to_string(NDIRECT + i),
+					       dir ? &path : nullptr))
 					blocks[NDIRECT + i] = b;
 			}
 		}
@@ -192,14 +201,6 @@ Checker::check_file(const File &f, const std::string &path)
 	if (!dir)
 		return;
 
-	// A directory: its blocks must not be those of one above it.
-	for (uint32_t b : blocks)
-		for (size_t k = 0; k < dir_stack.size(); k++)
-			if (b != 0 && b == dir_stack[k]) {
-				error("directory %s loops: its block %u belongs to %s above it",
-				      path.c_str(), b, dir_names[k].c_str());
-				return;
-			}
 	size_t mark = dir_stack.size();
 	for (uint32_t b : blocks)
 		if (b != 0) {

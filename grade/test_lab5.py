@@ -123,51 +123,51 @@ def test_file_flush_file_truncate_file_rewrite():
 # testfile: the server's requests by hand, then through the fd layer.
 
 @functools.lru_cache(maxsize=None)
-def testfile_run():
+def run_testfile():
     return fs_run("testfile", "testfile", disk=fsimage.copy_image("lab5-testfile"))
 
 
 @jos(10)
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_testfile():
-    ended_cleanly(testfile_run())
+    ended_cleanly(run_testfile())
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS)
 def test_serve_open_file_stat_file_close():
-    match(testfile_run(), "serve_open is good", "file_stat is good", "file_close is good",
+    match(run_testfile(), "serve_open is good", "file_stat is good", "file_close is good",
           "stale fileid is good")
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS)
 def test_file_read():
-    match(testfile_run(), "file_read is good")
+    match(run_testfile(), "file_read is good")
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_file_write():
-    match(testfile_run(), "file_write is good")
+    match(run_testfile(), "file_write is good")
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_file_read_after_file_write():
-    match(testfile_run(), "file_read after file_write is good")
+    match(run_testfile(), "file_read after file_write is good")
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_open():
-    match(testfile_run(), "open is good")
+    match(run_testfile(), "open is good")
 
 
 @jos(5)
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_large_file():
-    match(testfile_run(), "large file is good")
+    match(run_testfile(), "large file is good")
 
 
 # ---------------------------------------------------------------------------
@@ -320,7 +320,7 @@ NEWMOTD = b"This is the NEW message of the day!\n\n"
 
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_disk_passes_fsck_after_testfile_wrote_to_it():
-    r = testfile_run()
+    r = run_testfile()
     ended_cleanly(r)
     disk = r.boot.disk
     status, out = fsimage.fsck(disk)
@@ -410,3 +410,182 @@ def test_shell_session_typed_on_the_serial_console():
     assert status == 0, "fsck of %s after the session:\n%s" % (disk, out)
     assert fsimage.Image(disk).read("/typed") == b"hello, typed world\n", \
         "/typed does not hold what the session wrote"
+
+
+@pytest.mark.skipif(not harness.x2apic_tcg_qemu(), reason="no QEMU here emulates x2APIC under "
+                    "TCG (make fetch-qemu brings one)")
+@mark(shares(spawns(2, forks=True) + FS_WRITES + ["redirect_in", "console_intr", "x2apic"]))
+def test_shell_session_in_x2apic_mode():
+    # The I/O APIC delivers console interrupts to the boot CPU in x2APIC
+    # mode too (its 8-bit destination is the boot CPU's small APIC ID).
+    commands = SESSION[:4]
+    r, disk = session("session-x2apic", commands, cpus=2, qemu=harness.x2apic_tcg_qemu(),
+                      x2apic="on")
+    r.expect(r"^lapic: x2APIC mode \(")
+    check_session(r, commands)
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS: the disk on every boot path, and on the second QEMU.
+
+def boot_path_params():
+    params = [pytest.param({"boot": "direct"}, id="direct"),
+              pytest.param({"boot": "grub"}, id="grub"),
+              pytest.param({"boot": "grub", "firmware": "uefi", "timeout": 240}, id="uefi",
+                           marks=[pytest.mark.developer, pytest.mark.slow])]
+    if harness.second_qemu():
+        params.append(pytest.param({"boot": "direct", "qemu": harness.second_qemu()},
+                                   id="qemu2-direct"))
+        params.append(pytest.param({"boot": "grub", "qemu": harness.second_qemu()},
+                                   id="qemu2-grub"))
+    return params
+
+
+@mark(spawns())
+@pytest.mark.parametrize("how", boot_path_params())
+def test_disk_found_on_each_boot_path(how):
+    how = dict(how)
+    name = "disk-" + "-".join(str(v) for k, v in sorted(how.items()) if k in ("boot", "firmware"))
+    if how.get("qemu"):
+        name += "-qemu2"
+    how.setdefault("timeout", 120)
+    r = fs_run(name, "spawnhello", **how)
+    ended_cleanly(r)
+    match(r, "superblock is good", "i am parent environment 00001001", "hello, world",
+          "i am environment 00001002")
+
+
+# ---------------------------------------------------------------------------
+# Beyond JOS: damaged, full and missing disks. The server names what is
+# wrong and refuses it; clients get an error; nothing else is damaged; the
+# rest of the system runs on.
+
+DAMAGED = "the file system on the disk is damaged"
+
+
+def damaged_run(name, damage):
+    """testbadfs and hello on a copy of the image that `damage` changed;
+    returns the run, the image's path and its bytes before the run."""
+    disk = fsimage.copy_image("lab5-" + name)
+    img = fsimage.Image(disk)
+    damage(img)
+    img.save()
+    before = fsimage.Image(disk)
+    r = fs_run(name, "testbadfs,hello", disk=disk)
+    ended_cleanly(r)
+    r.expect(r"^testbadfs: done$", r"^hello, world$")
+    return r, disk, before
+
+
+def files_except(img, skip):
+    return {n: img.read("/" + n) for n in img.names() if n not in skip}
+
+
+@mark(fs_cache() + ["ipc"])
+def test_bad_superblock_magic_is_named_and_refused():
+    r, disk, before = damaged_run("badmagic", lambda img: img.set_magic(0x12345678))
+    r.expect(r"^fs: the superblock's magic number is 12345678, not 4a0530ae: this disk holds "
+             r"no JOS file system", r"^testbadfs: open /motd: %s$" % DAMAGED,
+             r"^testbadfs: create /created: %s$" % DAMAGED)
+    r.expect_absent(r"^superblock is good$")
+    after = fsimage.Image(disk)
+    assert after.data == before.data, "the server changed a disk it refused"
+    status, out = fsimage.fsck(disk)
+    assert status == 1 and "magic number is 12345678" in out, out
+
+
+@mark(fs_serves() + FS_READS)
+def test_block_pointer_past_the_end_of_the_disk_is_named_and_refused():
+    def damage(img):
+        motd = img.lookup("/motd")
+        motd.write_fields(direct=[img.nblocks + 1000] + list(motd.direct[1:]))
+    r, disk, before = damaged_run("badpointer", damage)
+    bad = before.nblocks + 1000
+    r.expect(r"^fs: /motd: block 0 is block number %d, outside the disk's data blocks "
+             r"\(\d+-%d\): the file system is damaged; refusing the file$"
+             % (bad, before.nblocks - 1),
+             r"^testbadfs: open /motd: %s$" % DAMAGED,
+             r"^testbadfs: read /newmotd: %d bytes$" % len(NEWMOTD),
+             r"^testbadfs: create /created: ok$")
+    # The other files are as they were; /motd's entry still says the same.
+    after = fsimage.Image(disk)
+    assert files_except(after, {"motd", "created"}) == files_except(before, {"motd"})
+    assert after.lookup("/motd").direct == before.lookup("/motd").direct
+    status, out = fsck_status(disk)
+    assert status == 1 and "block number %d, outside the data blocks" % bad in out, out
+
+
+def fsck_status(disk):
+    return fsimage.fsck(disk)
+
+
+@mark(fs_serves() + FS_READS)
+def test_directory_that_loops_is_named_and_refused():
+    # A directory /loop whose block is the root directory's own: /loop
+    # would hold loop, motd, ... and itself again.
+    r, disk, before = damaged_run("loop", lambda img: img.add_dir("loop",
+                                                                  img.root().blocks()))
+    r.expect(r"^fs: directory /loop loops: its block \d+ is also a block of a directory above "
+             r"it \(or of itself\): the file system is damaged; refusing it$",
+             r"^testbadfs: open /loop: %s$" % DAMAGED,
+             r"^testbadfs: open /loop/motd: %s$" % DAMAGED,
+             r"^testbadfs: read /motd: \d+ bytes$")
+    status, out = fsimage.fsck(disk)
+    assert status == 1 and "directory /loop loops" in out, out
+
+
+@mark(fs_serves() + FS_WRITES)
+def test_full_disk_returns_e_no_disk_and_passes_fsck():
+    # A small disk: 64 blocks, /newmotd (the server's self-test reads it)
+    # and nothing else. /fill can take every free block but one, which
+    # holds its block list (the indirect block).
+    disk = fsimage.fsformat("lab5-full", 64, {"newmotd": harness.ROOT + "/fs/newmotd"})
+    free = fsimage.Image(disk).free_blocks()
+    fill = (free - 1) * fsimage.BLKSIZE
+    r = fs_run("full", "testfull", disk=disk)
+    ended_cleanly(r)
+    r.expect(r"^testfull: wrote %d bytes to /fill, then: no free space on disk$" % fill,
+             r"^testfull: /fill has %d bytes$" % fill, r"^testfull: remove /fill: ok$",
+             r"^testfull: wrote 4096 bytes to /after$")
+    status, out = fsimage.fsck(disk)
+    assert status == 0, "fsck after the disk filled:\n" + out
+    img = fsimage.Image(disk)
+    assert img.names() == ["after", "newmotd"], img.names()
+    assert img.read("/after") == bytes(ord("a") + i % 26 for i in range(4096))
+    assert img.free_blocks() == free - 1, "blocks leaked or lost: %d free, expected %d" % (
+        img.free_blocks(), free - 1)
+
+
+@mark(envs())
+def test_missing_disk_is_named_and_the_rest_runs():
+    r = fs_run("nodisk", "icode,hello", disk="")
+    r.expect_pass()
+    r.expect(r"^fs: no disk at the primary IDE channel \(0x1F0\): the file-system server is not "
+             r"started, and icode will find no files",
+             r"user panic in icode at .*: icode: open /motd: no file-system server is running$",
+             r"^hello, world$")
+    r.expect_absent(r"^FS is running$", r"kernel panic")
+
+
+@mark(envs(syscalls=True) + ["iopl", "ipc"])
+def test_missing_disk_with_fs_on_the_server_says_so_and_refuses():
+    r = fs_run("nodisk-fson", "icode,hello", extra_kargs="fs=on", disk="")
+    r.expect_pass()
+    r.expect(r"^FS is running$", r"^FS: no disk at the primary IDE channel \(0x1F0\)",
+             r"^fs: refusing requests: no disk drive$",
+             r"user panic in icode at .*: icode: open /motd: no disk drive$",
+             r"^hello, world$")
+    r.expect_absent(r"kernel panic")
+
+
+@mark(cow() + ["env_set_trapframe"])
+def test_set_trapframe_gives_no_privilege():
+    r = fs_run("settf", "testsettf")
+    r.expect_pass()
+    r.expect(r"^testsettf: a frame asking for privilege: accepted$",
+             r"^testsettf: a frame with a kernel rip: invalid parameter$",
+             # GD_UT | 3, IOPL 0: user mode, no I/O.
+             r"^testsettf: the child runs with cs 0x23, IOPL 0, interrupts on$",
+             r"^\[00001001\] user General Protection at ip 008[0-9a-f]{5}$",
+             r"^\[00001000\] user_mem_check assertion failure for va ffffffff80100000$")
+    r.expect_absent(r"--- bug", r"kernel panic")

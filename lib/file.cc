@@ -29,9 +29,10 @@ fsipc(unsigned type, void *dstva)
 		fsenv = ipc_find_env(ENV_TYPE_FS);
 	if (fsenv == 0)
 		return -E_NO_FS;
-	// The page goes out writable: a write first makes it this
-	// environment's own if fork left it copy-on-write.
-	fsipcbuf._pad[PGSIZE - 1] = 0;
+	// The page goes out writable: a write (of what is there) first makes
+	// it this environment's own if fork left it copy-on-write.
+	volatile char *first = &fsipcbuf._pad[0];
+	*first = *first;
 	ipc_send(fsenv, type, &fsipcbuf, PTE_P | PTE_W | PTE_U);
 	return ipc_recv(nullptr, dstva, nullptr);
 }
