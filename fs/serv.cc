@@ -263,6 +263,14 @@ serve()
 			cprintf("fs: invalid request from %08x: no argument page\n", whom);
 			continue;
 		}
+		if (!(perm & PTE_W)) {
+			// The answer goes in that page: a read-only one would
+			// fault the server.
+			cprintf("fs: invalid request from %08x: its page is not writable\n", whom);
+			sys_page_unmap(0, fsreq);
+			answer(whom, -E_INVAL, nullptr, 0);
+			continue;
+		}
 		void *pg = nullptr;
 		int r;
 		if (fs_state < 0) {

@@ -336,6 +336,7 @@ def test_disk_passes_fsck_after_testfile_wrote_to_it():
         assert rec == off.to_bytes(4, "little") + bytes(508), "/big is wrong at %d" % off
 
 
+@pytest.mark.developer
 def test_testshell_key_is_what_the_script_prints():
     # fs/testshell.key comes from the script and the files alone
     # (grade/shellmodel.py), never from a run of the shell it checks.
@@ -390,15 +391,27 @@ def check_session(r, commands):
         pos += len(expected) - 2
 
 
+def typed(n, text):
+    """A harness step condition: the shell has printed its n-th prompt and
+    echoed `text` after it (and nothing since)."""
+    want = b"$ " + text.encode()
+    return lambda out: out.count(b"$ ") >= n and out.endswith(want)
+
+
 def session(name, commands, cpus=1, **kw):
     """Boots into the shell (icode, init, sh) and types each command at
-    its prompt, ending it with Enter (a carriage return, as a terminal
-    sends it); QEMU stops at the prompt after the last."""
+    its prompt as a person would: a key at a time, each once the shell has
+    echoed the one before, so that every key arrives while the shell waits
+    for it; then Enter (a carriage return, as a terminal sends it). QEMU
+    stops at the prompt after the last command."""
     disk = fsimage.copy_image("lab5-" + name)
-    steps = [(prompts(n + 1), "type", (cmd + "\r").encode()) for n, cmd in enumerate(commands)]
+    steps = []
+    for n, cmd in enumerate(commands):
+        for k, key in enumerate(cmd + "\r"):
+            steps.append((typed(n + 1, cmd[:k]), "type", key.encode()))
     steps.append((prompts(len(commands) + 1), "monitor", "quit"))
     r = harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=icode", disk=disk,
-                    steps=steps, timeout=150, **kw)
+                    steps=steps, timeout=240, **kw)
     return r, disk
 
 
@@ -589,3 +602,22 @@ def test_set_trapframe_gives_no_privilege():
              r"^\[00001001\] user General Protection at ip 008[0-9a-f]{5}$",
              r"^\[00001000\] user_mem_check assertion failure for va ffffffff80100000$")
     r.expect_absent(r"--- bug", r"kernel panic")
+
+
+def sendkey(c):
+    """QEMU's monitor name for the key that types c."""
+    return {" ": "spc", "\r": "ret", ".": "dot", "/": "slash", "-": "minus"}.get(c, c)
+
+
+@mark(shares(spawns(forks=True)) + ["console_intr"])
+def test_keyboard_input_reaches_the_shell():
+    # Keys pressed on the PS/2 keyboard (QEMU's sendkey: a press and a
+    # release each) come through IRQ 1 and the I/O APIC like serial input.
+    cmd = "echo typed on the keyboard"
+    steps = [(typed(1, cmd[:k]), "monitor", "sendkey " + sendkey(key))
+             for k, key in enumerate(cmd + "\r")]
+    steps.append((prompts(2), "monitor", "quit"))
+    r = harness.run("lab5-keyboard", kargs="monitor=off run=icode", steps=steps, timeout=180)
+    log = KERNEL_LINE.sub("", r.log)
+    assert "$ %s\ntyped on the keyboard\n$ " % cmd in log, r.explain(
+        "the keyboard's keys did not reach the shell")

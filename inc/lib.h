@@ -55,8 +55,8 @@ int sys_ipc_recv(void *dstva);
 // which the kernel fixes up first: user mode, interrupts on, no I/O
 // privilege.
 int sys_env_set_trapframe(envid_t envid, const Trapframe *tf);
-// Waits for a character of console input (never 0), blocking the caller
-// until one arrives.
+// Waits for a character of console input, blocking the caller until one
+// arrives; 0 (at once) where console input cannot interrupt: poll then.
 int sys_cgetc_wait();
 // The reference counts of the pages mapped at a and at b, read at one
 // instant (no other CPU changes a mapping in between): *ref_a, *ref_b.

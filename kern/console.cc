@@ -375,6 +375,7 @@ struct {
 } cons;
 Spinlock cons_in_lock("console input");
 Atomic<bool> input_arrived;
+bool interrupts_on;	// set once, by the boot CPU, before any environment runs
 
 void
 cons_poll(int (*proc)())
@@ -505,8 +506,10 @@ cons_intr(int (*proc)())
 }
 
 // Turns on the keyboard controller's interrupt (bit 0 of its command
-// byte), which firmware may have left off. Waits are bounded: a missing or
-// wedged controller leaves the keyboard polled.
+// byte) and its translation of the keyboard's scan codes to set 1 (bit 6),
+// which kbd_getc decodes: firmware may have left either off (qboot does
+// not set up the keyboard at all). Waits are bounded: a missing or wedged
+// controller leaves the keyboard polled.
 bool
 kbd_enable_interrupt()
 {
@@ -537,7 +540,7 @@ kbd_enable_interrupt()
 	outb(KBSTATP, 0x60);		// write the command byte
 	if (!wait_input_empty())
 		return false;
-	outb(KBDATAP, cmd | 0x01);
+	outb(KBDATAP, cmd | 0x01 | 0x40);
 	return true;
 }
 
@@ -564,6 +567,12 @@ cons_input_arrived()
 	       input_arrived.exchange(false, MemoryOrder::acq_rel);
 }
 
+bool
+cons_interrupts_on()
+{
+	return interrupts_on;
+}
+
 void
 cons_enable_interrupts()
 {
@@ -584,6 +593,7 @@ cons_enable_interrupts()
 	uint32_t to = bootcpu->apic_id;
 	bool serial_routed = serial_exists && ioapic_route_isa(IRQ_SERIAL, IRQ_OFFSET + IRQ_SERIAL, to);
 	bool kbd_routed = kbd && ioapic_route_isa(IRQ_KBD, IRQ_OFFSET + IRQ_KBD, to);
+	interrupts_on = serial_routed || kbd_routed;
 	cprintf("console: input by interrupt from %s%s%s to CPU 0 (APIC ID %u); polled otherwise\n",
 		serial_routed ? "COM1" : "", serial_routed && kbd_routed ? " and " : "",
 		kbd_routed ? "the keyboard" : (serial_routed ? "" : "no device"), to);

@@ -28,3 +28,6 @@ void kbd_intr();
 void serial_intr();
 // True (once) if an interrupt brought input since the last call.
 bool cons_input_arrived();
+// Whether serial or keyboard input arrives by interrupt (the I/O APIC
+// could route one of them): if not, whoever waits for input must poll.
+bool cons_interrupts_on();

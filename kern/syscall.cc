@@ -339,12 +339,13 @@ sys_env_set_trapframe(envid_t envid, uint64_t tfva)
 
 // The next console input character, waiting for one: the caller blocks
 // until a console interrupt brings input (cons_wake_waiters gives it the
-// character, in RAX).
+// character, in RAX). Where no console interrupt can come (no I/O APIC
+// route), it returns 0 at once, and the caller must poll, as JOS's did.
 int
 sys_cgetc_wait()
 {
 	int c = cons_getc();
-	if (c != 0)
+	if (c != 0 || !cons_interrupts_on())
 		return c;
 	curenv->env_cons_waiting = true;
 	curenv->env_status = ENV_NOT_RUNNABLE;

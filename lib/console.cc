@@ -7,12 +7,15 @@
 namespace {
 
 // Waits (blocked in the kernel) for one character; Ctrl-D is end of file.
+// The kernel answers 0 where console input cannot interrupt: then poll.
 ssize_t
 devcons_read(Fd *, void *buf, size_t n)
 {
 	if (n == 0)
 		return 0;
-	int c = sys_cgetc_wait();
+	int c;
+	while ((c = sys_cgetc_wait()) == 0)
+		sys_yield();
 	if (c < 0)
 		return c;
 	if (c == 0x04)

@@ -153,8 +153,7 @@ bool
 pipeisclosed(int fdnum)
 {
 	Fd *fd;
-	int r;
-	if ((r = fd_lookup(fdnum, &fd)) < 0)
-		return r;
+	if (fd_lookup(fdnum, &fd) < 0)
+		return true;	// no such descriptor: nothing to read or write
 	return pipe_closed(fd);
 }
