@@ -12,6 +12,8 @@ serial console, and damaged, full and missing disks."""
 
 import functools
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -621,3 +623,76 @@ def test_keyboard_input_reaches_the_shell():
     log = KERNEL_LINE.sub("", r.log)
     assert "$ %s\ntyped on the keyboard\n$ " % cmd in log, r.explain(
         "the keyboard's keys did not reach the shell")
+
+
+# ---------------------------------------------------------------------------
+# The host tools: fsformat refuses what it cannot write, and fsck finds each
+# kind of damage (made here, with grade/fsimage.py) and names it.
+
+def run_tool(*args):
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+@pytest.mark.developer
+@pytest.mark.no_exercises
+def test_fsformat_names_what_it_cannot_write(tmp_path):
+    tool = harness.ROOT + "/obj/fs/fsformat"
+    motd = harness.ROOT + "/fs/motd"
+    img = tmp_path / "x.img"
+    cases = [
+        ([img, 4096, "motd=" + motd, "motd=" + motd], "a file called 'motd' is already"),
+        ([img, 4096, "a/b=" + motd], "is not a file name"),
+        ([img, 4096, "x" * 130 + "=" + motd], "is not a file name"),
+        ([img, 12, "big=" + harness.ROOT + "/obj/fs/fsck"], "is full"),
+        ([img, "many", motd], "is not a number of blocks"),
+        ([img, 4096, tmp_path / "missing"], "No such file"),
+    ]
+    for args, message in cases:
+        status, out = run_tool(tool, *args)
+        assert status == 1 and message in out, (args, status, out)
+    assert not img.exists(), "fsformat wrote an image after an error"
+
+
+@pytest.mark.developer
+@pytest.mark.no_exercises
+@pytest.mark.parametrize("damage,message", [
+    (lambda img: img.set_magic(0), "magic number is 00000000"),
+    (lambda img: img.data.__setitem__(2 * 4096, img.data[2 * 4096] | 0x2),
+     "the bitmap says block 1 is free, but it holds the superblock"),
+    (lambda img: img.lookup("/motd").write_fields(size=-5), "impossible size -5"),
+    (lambda img: img.lookup("/motd").write_fields(direct=[99999] + [0] * 9),
+     "block number 99999, outside the data blocks"),
+    (lambda img: img.lookup("/motd").write_fields(
+        direct=list(img.lookup("/lorem").direct)), "is used twice"),
+    (lambda img: img.lookup("/newmotd").write_fields(
+        direct=[img.lookup("/newmotd").direct[0], img.lookup("/motd").direct[0]] + [0] * 8),
+     "beyond its size"),
+    (lambda img: img.add_dir("loop", img.root().blocks()), "directory /loop loops"),
+], ids=["magic", "bitmap", "size", "pointer", "crosslink", "beyond-size", "loop"])
+def test_fsck_names_each_kind_of_damage(damage, message, tmp_path):
+    path = str(tmp_path / "fs.img")
+    shutil.copyfile(harness.FSIMG, path)
+    status, out = fsimage.fsck(path)
+    assert status == 0 and "clean" in out, out
+    img = fsimage.Image(path)
+    damage(img)
+    img.save()
+    status, out = fsimage.fsck(path)
+    assert status == 1 and message in out, out
+
+
+@pytest.mark.developer
+@pytest.mark.no_exercises
+def test_fsck_calls_a_leaked_block_a_warning(tmp_path):
+    path = str(tmp_path / "fs.img")
+    shutil.copyfile(harness.FSIMG, path)
+    img = fsimage.Image(path)
+    # Mark the last block in use, with no file using it.
+    last = img.nblocks - 1
+    off = 2 * 4096 + (last // 32) * 4
+    word = int.from_bytes(img.data[off:off + 4], "little") & ~(1 << (last % 32))
+    img.data[off:off + 4] = word.to_bytes(4, "little")
+    img.save()
+    status, out = fsimage.fsck(path)
+    assert status == 0 and "1 block(s) marked in use belong to no file" in out, out
