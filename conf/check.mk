@@ -73,3 +73,17 @@ endif
 ifeq ($(filter $(LAB),1 2 3 4 5),)
 $(error LAB=$(LAB) is not valid: LAB takes the lab this tree is for, 1 to 5 (conf/lab.mk sets it))
 endif
+
+# DISK: the default image is a make target; any other must exist already.
+empty :=
+space := $(empty) $(empty)
+ifneq ($(DISK),)
+ifneq ($(DISK),$(OBJDIR)/fs/fs.img)
+ifeq ($(wildcard $(DISK)),)
+$(error DISK=$(DISK): no such file; DISK takes a disk image (by default $(OBJDIR)/fs/fs.img, which make builds) or nothing, DISK= for no disk)
+endif
+endif
+ifneq ($(findstring $(comma),$(DISK))$(findstring $(space),$(DISK)),)
+$(error DISK=$(DISK): QEMU's -drive cannot take a file name with a comma or a space; copy the image somewhere else)
+endif
+endif

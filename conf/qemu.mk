@@ -22,6 +22,9 @@ KARGS ?=
 SMPOPTS ?=
 # make run-PROG: how many copies of PROG to start (one per CPU).
 COPIES ?= $(CPUS)
+# The file system's disk image (lab 5): make builds this one from the user
+# programs and fs/'s files; DISK= boots with no disk.
+DISK ?= obj/fs/fs.img
 
 # CPU models. Under KVM on a nested host, -cpu host/max abort ("failed to set
 # MSR 0x10a"); qemu64 starts everywhere and, under KVM, offers x2APIC.

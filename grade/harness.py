@@ -166,7 +166,8 @@ class Boot:
     stdin: bytes = b""          # console input, typed once `prompt` appears
     prompt: bytes = b"K> "
     # More control: (wait_for, action, data) steps, in order. Each waits
-    # until wait_for has appeared in the output, then action "type" sends
+    # until wait_for has appeared in the output (or, if it is a function,
+    # until it returns true for the output so far), then action "type" sends
     # data to the console, or "monitor" runs data as a QEMU monitor command
     # (through a socket, so the guest's console output stays whole).
     steps: list = field(default_factory=list)
@@ -186,6 +187,12 @@ class Boot:
     # Which QEMU: None for the one in use (SMPJOS_QEMU), "" for the
     # system's, or a command or unpacked folder (obj/qemu-backports).
     qemu: str = None
+    # The file system's disk (lab 5): None for a private copy of the image
+    # make built (obj/fs/fs.img), made for the run and removed after it, so
+    # that runs in parallel never share one (QEMU would refuse the second)
+    # and each starts from the same disk; "" for no disk; or the path of an
+    # image the test made, which the run writes to and leaves for it.
+    disk: str = None
 
     def make_vars(self):
         kargs = self.kargs
@@ -195,6 +202,7 @@ class Boot:
                 "FIRMWARE=%s" % self.firmware,
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
                 "KARGS=%s" % kargs, "SMPOPTS=%s" % self.smpopts,
+                *(["DISK=%s" % self.disk] if self.disk is not None else []),
                 *qemu_vars(self.qemu), *self.make_extra]
 
 
@@ -350,6 +358,20 @@ class QemuRun:
         return self
 
 
+FSIMG = os.path.join(ROOT, "obj", "fs", "fs.img")
+
+
+def private_disk(into):
+    """A copy of the disk image make built, in the folder `into`, for one
+    run; "" (no disk) if there is none."""
+    if not os.path.exists(FSIMG):
+        return ""
+    path = os.path.join(into, "fs.img")
+    # Sparse: the image is mostly empty blocks.
+    subprocess.run(["cp", "--sparse=always", FSIMG, path], check=True)
+    return path
+
+
 def _build_iso(boot):
     """BOOT=grub needs an ISO with this KARGS in grub.cfg; build it once,
     under a lock, since parallel tests may ask for the same one."""
@@ -447,6 +469,8 @@ def run(name, config=None, **kw):
     # and the tree may be deep.
     mondir = tempfile.mkdtemp(prefix="smpjos-")
     monitor = os.path.join(mondir, "monitor")
+    if boot.disk is None:
+        boot = dataclasses.replace(boot, disk=private_disk(mondir))
     cmd = qemu_command(boot) + ["-d", "cpu_reset,guest_errors", "-D", qemu_log] + boot.qemu_extra
     cmd = _own_variable_store(cmd, mondir)
     # `timeout -k` is the backstop; the harness itself stops QEMU at
@@ -543,9 +567,12 @@ def _run_qemu(full, boot, monitor):
     if boot.stdin:
         steps.insert(0, (boot.prompt, "type", boot.stdin))
     for wait_for, action, data in steps:
-        while wait_for not in out and proc.poll() is None and time.monotonic() < deadline:
+        # wait_for: bytes to appear in the output, or a function of the
+        # output so far that says when it is time.
+        ready = wait_for if callable(wait_for) else (lambda out, w=wait_for: w in out)
+        while not ready(out) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        if wait_for not in out:
+        if not ready(out):
             break
         if action == "type":
             try:

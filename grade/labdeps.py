@@ -124,3 +124,58 @@ def preempts(exercises):
     """The same, where an environment runs through its time slice in user
     mode, so that the timer must preempt it (the timer exercise)."""
     return exercises + ["timer"]
+
+
+# ---------------------------------------------------------------------------
+# Lab 5. The file-system server starts with I/O privilege (iopl); its block
+# cache is paged in by its own page-fault handler (lab 4's path, and
+# bc_pgfault) and written back by flush_block; its self-test (fs/test.cc)
+# allocates a block and walks files; then it serves its clients over IPC.
+# A run whose program uses the file system starts the server, and so
+# depends on all of that, whatever the program does.
+
+FS_START = ["iopl"]
+FS_CACHE = ["bc_pgfault", "flush_block"]
+FS_FILES = ["alloc_block", "file_block_walk", "file_get_block"]
+# A client that reads, or writes, a file: the server's half and the
+# client's.
+FS_READS = ["serve_read", "devfile_read"]
+FS_WRITES = ["serve_write", "devfile_write"]
+
+
+def fs_io(cpus=1):
+    """The server starts and uses an I/O port ("FS can do I/O")."""
+    return envs(cpus) + FS_START
+
+
+def fs_cache(cpus=1):
+    """... and its block cache works (check_bc, then the superblock and
+    bitmap checks, which read through it)."""
+    return envs(cpus, syscalls=True) + PGFAULT + FS_START + FS_CACHE
+
+
+def fs_selftest(cpus=1):
+    """... and its self-test passes."""
+    return fs_cache(cpus) + FS_FILES
+
+
+def fs_serves(cpus=1, forks=False):
+    """... and it answers requests: a client's run (which forks, with
+    forks=True)."""
+    return dedup(fs_selftest(cpus) + (cow(cpus) if forks else []) + ["ipc"])
+
+
+def spawns(cpus=1, forks=False):
+    """A client that spawns programs from the file system: it reads them,
+    and sets the child's registers."""
+    return dedup(fs_serves(cpus, forks) + FS_READS + ["env_set_trapframe"])
+
+
+def shares(exercises):
+    """The same, where file descriptors or other PTE_SHARE pages must reach
+    a child of fork or spawn."""
+    return dedup(exercises + ["pte_share"])
+
+
+def dedup(exercises):
+    return list(dict.fromkeys(exercises))

@@ -17,7 +17,7 @@ def test_unknown_kernel_argument_warns_and_boot_goes_on():
     r.expect_pass()
     r.expect(r"^warning: unknown kernel argument 'frobnicate=7' ignored \(known: lab, apic, "
              r"smpboot, acpi, timing, tabledump, monitor, schedtrace, crash, crashcpu, aptimeout, "
-             r"lockreport, exitat, run\)")
+             r"lockreport, exitat, run, fs\)")
     assert len(r.all(r"^warning:")) == 1, r.explain("expected exactly one warning line")
 
 

@@ -34,6 +34,7 @@ enum {
 
 enum EnvType {
 	ENV_TYPE_USER = 0,
+	ENV_TYPE_FS,		// the file-system server: may use I/O ports
 };
 
 struct Env {
@@ -56,4 +57,7 @@ struct Env {
 	uint32_t env_ipc_value;		// data value sent to us
 	envid_t env_ipc_from;		// envid of the sender
 	uint64_t env_ipc_perm;		// perm of page mapping received (0: none)
+
+	// Lab 5: blocked in sys_cgetc_wait until console input arrives
+	bool env_cons_waiting;
 };

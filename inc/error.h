@@ -9,6 +9,21 @@ enum {
 	E_NO_FREE_ENV,		// Attempt to create a new environment beyond the maximum allowed
 	E_FAULT,		// Memory fault
 	E_IPC_NOT_RECV,		// Attempt to send to env that is not recving
+	E_EOF,			// Unexpected end of file
+
+	// File system error codes (JOS lab 5)
+	E_NO_DISK,		// No free space left on disk
+	E_MAX_OPEN,		// Too many files are open
+	E_NOT_FOUND,		// File or block not found
+	E_BAD_PATH,		// Bad path
+	E_FILE_EXISTS,		// File already exists
+	E_NOT_EXEC,		// File not a valid executable
+	E_NOT_SUPP,		// Operation not supported
+	E_CORRUPT,		// The file system on the disk is damaged
+	E_NO_FS,		// No file-system server is running
+	E_IO,			// The disk did not do what it was asked
+	E_NO_DRIVE,		// There is no disk
+
 	MAXERROR
 };
 

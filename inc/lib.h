@@ -4,6 +4,8 @@
 #include <inc/assert.h>
 #include <inc/env.h>
 #include <inc/error.h>
+#include <inc/fd.h>
+#include <inc/fs.h>
 #include <inc/memlayout.h>
 #include <inc/stdarg.h>
 #include <inc/stdio.h>
@@ -49,6 +51,16 @@ int sys_page_unmap(envid_t envid, void *va);
 int sys_env_set_pgfault_upcall(envid_t envid, void (*upcall)());
 int sys_ipc_try_send(envid_t envid, uint32_t value, void *srcva, uint64_t perm);
 int sys_ipc_recv(void *dstva);
+// Lab 5: sets envid's registers (the caller's child, or itself) to *tf,
+// which the kernel fixes up first: user mode, interrupts on, no I/O
+// privilege.
+int sys_env_set_trapframe(envid_t envid, const Trapframe *tf);
+// Waits for a character of console input, blocking the caller until one
+// arrives; 0 (at once) where console input cannot interrupt: poll then.
+int sys_cgetc_wait();
+// The reference counts of the pages mapped at a and at b, read at one
+// instant (no other CPU changes a mapping in between): *ref_a, *ref_b.
+int sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b);
 
 // Must be inlined: the child starts right after the int instruction with
 // the parent's registers but not yet its memory, so it must not depend on
@@ -90,3 +102,83 @@ int32_t ipc_recv(envid_t *from_env_store, void *pg, uint64_t *perm_store);
 // Sends val (and the page at pg with perm, if pg is not null) to to_env,
 // waiting until it receives. Panics on any other error.
 void ipc_send(envid_t to_env, uint32_t val, void *pg, uint64_t perm);
+// The first environment of this type (ENV_TYPE_FS: the file-system
+// server), or 0 if there is none.
+envid_t ipc_find_env(EnvType type);
+
+// ---------------------------------------------------------------------------
+// Lab 5: file descriptors, files, pipes, the console, spawn.
+
+// lib/fd.cc
+int fd2num(const Fd *fd);
+// Finds the lowest-numbered free descriptor; *fd_store is its (unmapped)
+// page. -E_MAX_OPEN if all MAXFD are in use.
+int fd_alloc(Fd **fd_store);
+// The Fd of an open descriptor, or -E_INVAL.
+int fd_lookup(int fdnum, Fd **fd_store);
+char *fd2data(const Fd *fd);
+int fd_close(Fd *fd, bool must_exist);
+int dev_lookup(int dev_id, Dev **dev_store);
+int close(int fdnum);
+void close_all();
+ssize_t read(int fdnum, void *buf, size_t nbytes);
+// Reads until n bytes or end of file.
+ssize_t readn(int fdnum, void *buf, size_t nbytes);
+ssize_t write(int fdnum, const void *buf, size_t nbytes);
+int seek(int fdnum, off_t offset);
+int ftruncate(int fdnum, off_t size);
+// Makes newfdnum a duplicate of oldfdnum (closing newfdnum first).
+int dup(int oldfdnum, int newfdnum);
+int fstat(int fdnum, Stat *stat);
+int stat(const char *path, Stat *stat);
+
+// lib/file.cc
+int open(const char *path, int mode);
+int remove(const char *path);
+int sync();
+
+// lib/pageref.cc
+// The PTE that maps va in this environment, or 0 if va (or a table above
+// it) is not mapped.
+pte_t vpte(uintptr_t va);
+// How many page-table entries map the page at va (0 if it is not mapped).
+int pageref(const void *va);
+
+// lib/console.cc
+// Opens the console as the lowest free descriptor.
+int opencons();
+
+// lib/pipe.cc
+int pipe(int pipefds[2]);
+// Whether the other end of the pipe is closed (true means end of file
+// for a reader, a broken pipe for a writer).
+bool pipeisclosed(int pipefd);
+
+// lib/spawn.cc: starts the program at path with argv (null-terminated);
+// returns the child's id.
+envid_t spawn(const char *path, const char **argv);
+// The same, with the arguments listed (the last one null).
+envid_t spawnl(const char *path, const char *arg0, ...);
+
+// lib/wait.cc: waits until environment envid has exited.
+void wait(envid_t envid);
+
+// lib/fprintf.cc: formatted output to a file descriptor.
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vfprintf(int fd, const char *fmt, va_list ap);
+
+// lib/args.cc: JOS's argument scanner: single-letter flags (-x), with
+// an optional value (-c value or -cvalue), until "--" or a non-flag.
+struct Argstate {
+	int *argc;
+	const char **argv;
+	const char *curarg;
+	const char *argvalue;
+};
+void argstart(int *argc, char **argv, Argstate *args);
+// The next flag letter, or -1 when there are no more; argv is left with
+// the program name and the operands.
+int argnext(Argstate *args);
+// The flag's value, or nullptr.
+const char *argvalue(Argstate *args);

@@ -41,6 +41,10 @@
 // Copy-on-write: a page fork shares read-only and copies on the first write
 // (lib/fork.cc). One of the bits the MMU leaves to software.
 #define PTE_COW		0x800
+// Shared: fork and spawn map the page into the child as it is, writable
+// or not, so both keep using the one page (JOS lab 5: the file-descriptor
+// table and pipe buffers).
+#define PTE_SHARE	0x400
 
 // Flags the system-call layer lets user code set (JOS's PTE_SYSCALL).
 #define PTE_SYSCALL	(PTE_AVAIL | PTE_P | PTE_W | PTE_U)
@@ -93,7 +97,9 @@
 #define FL_TF		0x00000100	// Trap Flag
 #define FL_IF		0x00000200	// Interrupt Flag
 #define FL_DF		0x00000400
-#define FL_IOPL_MASK	0x00003000
+#define FL_IOPL_MASK	0x00003000	// I/O privilege level bitmask
+#define FL_IOPL_0	0x00000000	//   IOPL == 0
+#define FL_IOPL_3	0x00003000	//   IOPL == 3: user code may use I/O ports
 #define FL_NT		0x00004000	// Nested Task
 #define FL_AC		0x00040000	// Alignment check (SMAP override)
 

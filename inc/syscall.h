@@ -16,6 +16,9 @@ enum {
 	SYS_env_set_pgfault_upcall,
 	SYS_ipc_try_send,
 	SYS_ipc_recv,
+	SYS_env_set_trapframe,
+	SYS_cgetc_wait,
+	SYS_page_refs,
 	NSYSCALLS
 };
 

@@ -43,6 +43,15 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port)); }
+// cnt 32-bit words from port to addr, or from addr to port (rep insl/outsl).
+static inline void insl(uint16_t port, void *addr, uint64_t cnt)
+{
+	asm volatile("cld; rep insl" : "+D"(addr), "+c"(cnt) : "d"(port) : "memory", "cc");
+}
+static inline void outsl(uint16_t port, const void *addr, uint64_t cnt)
+{
+	asm volatile("cld; rep outsl" : "+S"(addr), "+c"(cnt) : "d"(port) : "cc");
+}
 
 static inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 static inline void lidt(const void *p) { asm volatile("lidt (%0)" : : "r"(p)); }

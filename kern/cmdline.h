@@ -28,6 +28,10 @@ enum class Crash {
 // read, or once every CPU is up; for measuring boot cost.
 enum class ExitAt { Never, Entry, Smp };
 
+// fs=auto|on|off: whether the file-system server starts (lab 5). auto: when
+// a disk is attached and a run= program uses the file system.
+enum class FsStart { Auto, On, Off };
+
 // run=PROG[,PROG...]: the first environments; PROG*N starts N copies.
 struct RunProgram {
 	char name[32];
@@ -57,6 +61,7 @@ struct KernelArgs {
 	uint32_t crashcpu = 0;
 	uint32_t aptimeout_ms = 2000;	// aptimeout=MS: how long an AP may take to report in
 	uint32_t lockreport_ms = 5000;	// lockreport=MS: a lock wait this long names the holder
+	FsStart fs = FsStart::Auto;
 	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
 	int nrun = 1;
 };

@@ -1,7 +1,8 @@
 // Console devices: the COM1 serial port always; the VGA text screen or the
-// loader's framebuffer, whichever the loader says there is. Input is polled
-// (the kernel runs with interrupts off) from the serial port and the
-// keyboard into one ring buffer.
+// loader's framebuffer, whichever the loader says there is. Input from the
+// serial port and the keyboard goes into one ring buffer: by interrupt
+// (through the I/O APIC, lab 5) and by polling whenever someone asks for a
+// character (the kernel monitor runs with interrupts off).
 
 #include <inc/memlayout.h>
 #include <inc/stdio.h>
@@ -9,17 +10,22 @@
 #include <inc/x86.h>
 #include <kern/bootinfo.h>
 #include <kern/console.h>
+#include <inc/atomic.h>
+#include <inc/trap.h>
+#include <kern/cpu.h>
 #include <kern/font.h>
+#include <kern/ioapic.h>
 #include <kern/pmap.h>
+#include <kern/spinlock.h>
 
 namespace {
 
 // ---- Serial port (COM1, 16550 UART) ----
 constexpr uint16_t COM1 = 0x3F8;
 constexpr uint16_t COM_RX = 0, COM_TX = 0, COM_DLL = 0, COM_DLM = 1, COM_IER = 1,
-		   COM_FCR = 2, COM_LCR = 3, COM_MCR = 4, COM_LSR = 5;
+		   COM_IIR = 2, COM_FCR = 2, COM_LCR = 3, COM_MCR = 4, COM_LSR = 5;
 constexpr uint8_t COM_LCR_DLAB = 0x80, COM_LCR_WLEN8 = 0x03, COM_LSR_DATA = 0x01,
-		  COM_LSR_TXRDY = 0x20;
+		  COM_LSR_TXRDY = 0x20, COM_IER_RDI = 0x01, COM_MCR_OUT2 = 0x08;
 
 bool serial_exists;
 int serial_room;	// bytes the transmit FIFO takes before we must look again
@@ -357,11 +363,19 @@ kbd_getc()
 }
 
 // ---- Input ring ----
+// Filled by the interrupt handlers (on the boot CPU, perhaps while it
+// waits for some lock) and by whoever asks for a character. Everyone only
+// tries the lock: whoever holds it polls both devices anyway, and a CPU
+// must not wait for a lock inside an interrupt that came while it was
+// already waiting for one.
 constexpr int CONSBUFSIZE = 512;
 struct {
 	uint8_t buf[CONSBUFSIZE];
 	uint32_t rpos, wpos;
 } cons;
+Spinlock cons_in_lock("console input");
+Atomic<bool> input_arrived;
+bool interrupts_on;	// set once, by the boot CPU, before any environment runs
 
 void
 cons_poll(int (*proc)())
@@ -462,14 +476,125 @@ cons_flush()
 int
 cons_getc()
 {
+	if (!cons_in_lock.try_lock())
+		return 0;	// someone is polling now: no input for us yet
 	if (serial_exists)
 		cons_poll(serial_getc);
 	cons_poll(kbd_getc);
+	int c = 0;
 	if (cons.rpos != cons.wpos) {
-		int c = cons.buf[cons.rpos++];
+		c = cons.buf[cons.rpos++];
 		if (cons.rpos == CONSBUFSIZE)
 			cons.rpos = 0;
-		return c;
 	}
-	return 0;
+	cons_in_lock.unlock();
+	return c;
+}
+
+namespace {
+
+// An interrupt handler's work: move input into the ring. If the lock is
+// busy, its holder is polling and takes the input with it.
+void
+cons_intr(int (*proc)())
+{
+	if (cons_in_lock.try_lock()) {
+		cons_poll(proc);
+		cons_in_lock.unlock();
+	}
+	input_arrived.store(true, MemoryOrder::release);
+}
+
+// Turns on the keyboard controller's interrupt (bit 0 of its command
+// byte) and its translation of the keyboard's scan codes to set 1 (bit 6),
+// which kbd_getc decodes: firmware may have left either off (qboot does
+// not set up the keyboard at all). Waits are bounded: a missing or wedged
+// controller leaves the keyboard polled.
+bool
+kbd_enable_interrupt()
+{
+	auto wait_input_empty = [] {
+		for (int i = 0; i < 100000; i++)
+			if (!(inb(KBSTATP) & 0x02))
+				return true;
+		return false;
+	};
+	auto wait_output_full = [] {
+		for (int i = 0; i < 100000; i++)
+			if (inb(KBSTATP) & KBS_DIB)
+				return true;
+		return false;
+	};
+	if (inb(KBSTATP) == 0xFF)
+		return false;		// no controller
+	for (int i = 0; i < 64 && (inb(KBSTATP) & KBS_DIB); i++)
+		(void)inb(KBDATAP);	// a key pressed before: not the command byte
+	if (!wait_input_empty())
+		return false;
+	outb(KBSTATP, 0x20);		// read the command byte
+	if (!wait_output_full())
+		return false;
+	uint8_t cmd = inb(KBDATAP);
+	if (!wait_input_empty())
+		return false;
+	outb(KBSTATP, 0x60);		// write the command byte
+	if (!wait_input_empty())
+		return false;
+	outb(KBDATAP, cmd | 0x01 | 0x40);
+	return true;
+}
+
+} // namespace
+
+void
+kbd_intr()
+{
+	cons_intr(kbd_getc);
+}
+
+void
+serial_intr()
+{
+	if (serial_exists)
+		cons_intr(serial_getc);
+}
+
+bool
+cons_input_arrived()
+{
+	// Every trap asks: a plain load first keeps the line shared.
+	return input_arrived.load(MemoryOrder::relaxed) &&
+	       input_arrived.exchange(false, MemoryOrder::acq_rel);
+}
+
+bool
+cons_interrupts_on()
+{
+	return interrupts_on;
+}
+
+void
+cons_enable_interrupts()
+{
+	bool kbd = kbd_enable_interrupt();
+	if (serial_exists) {
+		outb(COM1 + COM_IER, COM_IER_RDI);
+		outb(COM1 + COM_MCR, COM_MCR_OUT2);	// a PC's UART drives its IRQ only with OUT2
+		(void)inb(COM1 + COM_IIR);
+	}
+	// Whatever is already waiting would hold the (edge-triggered) lines
+	// high, so that no edge, and no interrupt, ever came for it: take it now.
+	if (cons_in_lock.try_lock()) {
+		if (serial_exists)
+			cons_poll(serial_getc);
+		cons_poll(kbd_getc);
+		cons_in_lock.unlock();
+	}
+	uint32_t to = bootcpu->apic_id;
+	bool serial_routed = serial_exists && ioapic_route_isa(IRQ_SERIAL, IRQ_OFFSET + IRQ_SERIAL, to);
+	bool kbd_routed = kbd && ioapic_route_isa(IRQ_KBD, IRQ_OFFSET + IRQ_KBD, to);
+	interrupts_on = serial_routed || kbd_routed;
+	cprintf("console: input by interrupt from %s%s%s to CPU 0 (APIC ID %u); polled otherwise\n",
+		serial_routed ? "COM1" : "", serial_routed && kbd_routed ? " and " : "",
+		kbd_routed ? "the keyboard" : (serial_routed ? "" : "no device"), to);
 }

@@ -16,3 +16,18 @@ void cons_putc(int c);
 void cons_flush();
 // Returns the next input character, or 0 if none is waiting.
 int cons_getc();
+
+// Lab 5: console input by interrupt. Routes the keyboard's and COM1's
+// interrupts (IRQ_KBD, IRQ_SERIAL) to the boot CPU through the I/O APIC and
+// turns them on in both devices; any input already waiting is drained into
+// the input buffer first. Boot CPU, after ioapic_init.
+void cons_enable_interrupts();
+// The interrupt handlers: move what the device holds into the input
+// buffer. Any context; they never wait for a lock.
+void kbd_intr();
+void serial_intr();
+// True (once) if an interrupt brought input since the last call.
+bool cons_input_arrived();
+// Whether serial or keyboard input arrives by interrupt (the I/O APIC
+// could route one of them): if not, whoever waits for input must poll.
+bool cons_interrupts_on();

@@ -223,6 +223,7 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	e->env_tf.tf_rflags = FL_IF;
 	e->env_pgfault_upcall = 0;
 	e->env_ipc_recving = false;
+	e->env_cons_waiting = false;
 
 	env_free_list = e->env_link;
 	*newenv_store = e;
@@ -231,25 +232,32 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	return 0;
 }
 
+const UserProgram *
+user_program(const char *name)
+{
+	for (const UserProgram *p = user_programs; p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return nullptr;
+}
+
 Env *
 env_create(const char *name)
 {
-	const UserProgram *p = user_programs;
-	while (p->name && strcmp(p->name, name) != 0)
-		p++;
-	if (p->name == nullptr) {
+	const UserProgram *p = user_program(name);
+	if (p == nullptr) {
 		char known[256];
 		user_program_names(known, sizeof(known));
 		cprintf("env_create: no program '%s' (built-in: %s)\n", name, known);
 		return nullptr;
 	}
+	Env *e = nullptr;
 	// LAB 3 EXERCISE env_create BEGIN
 	// A new environment (env_alloc, with no parent: 0) running the program
 	// p: load_icode its image (p->image, p->size; free the environment if
 	// that fails). Say why env_alloc failed (error_string) and return
 	// nullptr then; else the new environment.
 	//> lab_todo(3, "env_create (kern/env.cc)");
-	Env *e;
 	int r = env_alloc(&e, 0);
 	if (r < 0) {
 		cprintf("env_create: program %s: %s\n", p->name, error_string(r));
@@ -259,8 +267,21 @@ env_create(const char *name)
 		env_free(e);
 		return nullptr;
 	}
-	return e;
 	// LAB 3 EXERCISE env_create END
+	EnvType type = (p->flags & PROG_FS_SERVER) ? ENV_TYPE_FS : ENV_TYPE_USER;
+	e->env_type = type;
+	// LAB 5 EXERCISE iopl BEGIN
+	// The file-system server drives the disk through its I/O ports, from
+	// user mode. The CPU lets code at CPL 3 use I/O ports only when the
+	// I/O privilege level in RFLAGS is 3 (the TSS has no I/O permission
+	// bitmap): give the ENV_TYPE_FS environment IOPL 3 (FL_IOPL_3 in its
+	// saved rflags), and no other environment.
+	//> if (type == ENV_TYPE_FS)
+	//> 	panic("env_create: the file-system server needs I/O privilege (LAB 5 exercise iopl)");
+	if (type == ENV_TYPE_FS)
+		e->env_tf.tf_rflags |= FL_IOPL_3;
+	// LAB 5 EXERCISE iopl END
+	return e;
 }
 
 void

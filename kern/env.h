@@ -12,6 +12,12 @@ struct UserProgram {
 	const char *name;
 	const uint8_t *image;
 	uint64_t size;
+	uint64_t flags;		// PROG_*
+};
+// UserProgram flags (user/mkprogs.sh writes them).
+enum : uint64_t {
+	PROG_FS_SERVER = 1,	// the file-system server: runs as ENV_TYPE_FS
+	PROG_FS_CLIENT = 2,	// uses the file system: fs=auto starts the server for it
 };
 extern "C" const UserProgram user_programs[];	// ends with a null name
 
@@ -20,8 +26,11 @@ int env_alloc(Env **newenv_store, envid_t parent_id);
 void env_free(Env *e);
 // Creates an environment running the named built-in program; prints why
 // and returns nullptr if there is no such program, no free Env, or its
-// image does not check out.
+// image does not check out. The file-system server (PROG_FS_SERVER) runs
+// as ENV_TYPE_FS.
 Env *env_create(const char *name);
+// The built-in program of that name, or nullptr.
+const UserProgram *user_program(const char *name);
 void env_destroy(Env *e);
 // The CPU running e (its curenv), or nullptr. Caller holds the big kernel lock.
 Cpu *env_cpu(const Env *e);

@@ -12,6 +12,8 @@
 #include <kern/cpu.h>
 #include <kern/env.h>
 #include <kern/exit.h>
+#include <kern/fsenv.h>
+#include <kern/ioapic.h>
 #include <kern/kdebug.h>
 #include <kern/lab.h>
 #include <kern/lapic.h>
@@ -250,6 +252,9 @@ max_apic_id()
 void
 create_environments()
 {
+	// Lab 5: the file-system server, when a program needs it (fs=).
+	if (kargs.lab >= 5)
+		fs_env_start();
 	for (int i = 0; i < kargs.nrun; i++)
 		for (uint32_t n = 0; n < kargs.run[i].copies; n++)
 			if (env_create(kargs.run[i].name) == nullptr)
@@ -308,6 +313,8 @@ kern_main_on_kstack()
 	lapic_init();
 	clock_init();
 	boot_phase("clock_init");
+	ioapic_init();
+	cons_enable_interrupts();
 	if (kargs.crashcpu >= static_cast<uint32_t>(ncpu) && kargs.crash != Crash::None)
 		cprintf("warning: crashcpu=%u: there is no such CPU; nothing will crash\n",
 			kargs.crashcpu);

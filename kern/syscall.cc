@@ -13,9 +13,14 @@
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
+#include <kern/spinlock.h>
 #include <kern/syscall.h>
 
 namespace {
+
+// The RFLAGS bits user code may set itself (popfq changes no others in
+// user mode): CF, PF, AF, ZF, SF, TF, DF, OF, AC and ID.
+constexpr uint64_t kUserFlags = 0x240DD5;
 
 // Prints a string the user gave, after checking it is readable user memory
 // (JOS: a bad pointer destroys the caller). At most SYS_CPUTS_MAX bytes
@@ -317,12 +322,109 @@ sys_ipc_recv(uint64_t dstva)
 	// LAB 4 EXERCISE ipc END
 }
 
+// Sets envid's registers (the caller's or its child's) to the Trapframe at
+// tfva. What could give user code privilege is not taken from it: the
+// segments are the user's, interrupts are on, the I/O privilege level is 0
+// (not even the file-system server keeps IOPL 3 through this call), and
+// rip and rsp must be user addresses (iretq to a non-canonical address
+// would fault in the kernel).
+int
+sys_env_set_trapframe(envid_t envid, uint64_t tfva)
+{
+	// LAB 5 EXERCISE env_set_trapframe BEGIN
+	// envid2env with checkperm (-E_BAD_ENV). The frame must be memory the
+	// caller may read (user_mem_assert, then copy_from_user: the kernel
+	// must not read user memory in place under SMAP). -E_INVAL if its rip
+	// or rsp is not below ULIM. Store it with the user's code and stack
+	// segments (GD_UT | 3, GD_UD | 3) and with rflags limited to the flags
+	// user code may set (kUserFlags), plus FL_IF.
+	//> (void)envid, (void)tfva;
+	//> panic("sys_env_set_trapframe: not implemented (LAB 5 exercise env_set_trapframe)");
+	Env *e;
+	int r = envid2env(envid, &e, true);
+	if (r < 0)
+		return r;
+	auto *utf = reinterpret_cast<const Trapframe *>(tfva);
+	user_mem_assert(curenv, utf, sizeof(*utf), PTE_U);
+	Trapframe tf;
+	copy_from_user(&tf, utf, sizeof(tf));
+	if (tf.tf_rip >= ULIM || tf.tf_rsp >= ULIM)
+		return -E_INVAL;
+	tf.tf_cs = GD_UT | 3;
+	tf.tf_ss = GD_UD | 3;
+	tf.tf_rflags = (tf.tf_rflags & kUserFlags) | FL_IF;
+	tf.tf_trapno = 0;
+	tf.tf_err = 0;
+	e->env_tf = tf;
+	return 0;
+	// LAB 5 EXERCISE env_set_trapframe END
+}
+
+// The next console input character, waiting for one: the caller blocks
+// until a console interrupt brings input (cons_wake_waiters gives it the
+// character, in RAX). Where no console interrupt can come (no I/O APIC
+// route), it returns 0 at once, and the caller must poll, as JOS's did.
+int
+sys_cgetc_wait()
+{
+	int c = cons_getc();
+	if (c != 0 || !cons_interrupts_on())
+		return c;
+	curenv->env_cons_waiting = true;
+	curenv->env_status = ENV_NOT_RUNNABLE;
+	sched_yield();
+}
+
+// The reference counts of the pages mapped at a and b in the caller's
+// address space (0 for a page not mapped), at one instant: under the big
+// kernel lock no mapping changes while both are read. Bits 16-31 hold a's,
+// bits 0-15 b's.
+int64_t
+sys_page_refs(uint64_t a, uint64_t b)
+{
+	if (a >= UTOP || b >= UTOP)
+		return -E_INVAL;
+	PageInfo *pa = page_lookup(curenv->env_pgdir, ROUNDDOWN(a, PGSIZE), nullptr);
+	PageInfo *pb = page_lookup(curenv->env_pgdir, ROUNDDOWN(b, PGSIZE), nullptr);
+	int64_t ra = pa ? pa->pp_ref : 0, rb = pb ? pb->pp_ref : 0;
+	return ra << 16 | rb;
+}
+
 } // namespace
+
+void
+cons_wake_waiters()
+{
+	assert(kernel_lock.holding());
+	if (!cons_input_arrived())
+		return;
+	for (int i = 0; i < NENV; i++) {
+		Env *e = &envs[i];
+		if (!e->env_cons_waiting || e->env_status != ENV_NOT_RUNNABLE)
+			continue;
+		int c = cons_getc();
+		if (c == 0)
+			return;		// the rest keep waiting for the next interrupt
+		e->env_cons_waiting = false;
+		e->env_tf.tf_regs.reg_rax = static_cast<uint64_t>(c);
+		e->env_status = ENV_RUNNABLE;
+		sched_wake_one();
+	}
+}
 
 int64_t
 syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;	// a stub may use none
+	// Lab 5's console and pipe calls (given).
+	switch (num) {
+	case SYS_cgetc_wait:
+		return sys_cgetc_wait();
+	case SYS_page_refs:
+		return sys_page_refs(a1, a2);
+	default:
+		break;
+	}
 	switch (num) {
 	// LAB 3 EXERCISE syscall_dispatch BEGIN
 	// One case per system call number (inc/syscall.h): call its sys_*
@@ -369,6 +471,10 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SYS_ipc_recv:
 		return sys_ipc_recv(a1);
 	// LAB 4 EXERCISE ipc END
+	// LAB 5 EXERCISE env_set_trapframe BEGIN
+	case SYS_env_set_trapframe:
+		return sys_env_set_trapframe(static_cast<envid_t>(a1), a2);
+	// LAB 5 EXERCISE env_set_trapframe END
 	default:
 		return -E_INVAL;
 	// LAB 3 EXERCISE syscall_dispatch END

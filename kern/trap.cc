@@ -8,6 +8,7 @@
 #include <inc/x86.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
+#include <kern/console.h>
 #include <kern/cpu.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
@@ -102,6 +103,43 @@ double_fault(Trapframe *tf)
 	      cpunum(), cr2);
 }
 
+// The console_intr exercise's stub: the interrupt is dropped. Input still
+// arrives whenever someone polls (the kernel monitor, a sys_cgetc), but an
+// environment blocked in sys_cgetc_wait is never woken.
+[[maybe_unused]] void
+warn_console_intr(int irq)
+{
+	static bool warned;
+	if (!warned)
+		cprintf("trap: console interrupt (IRQ %d) dropped: console interrupts are not "
+			"handled (LAB 5 exercise console_intr); a program waiting for console input "
+			"will never get it\n", irq);
+	warned = true;
+}
+
+// A console interrupt, from the keyboard (IRQ_KBD) or COM1 (IRQ_SERIAL),
+// in user or kernel mode; trap() has acknowledged it already.
+void
+console_trap(int irq)
+{
+	// LAB 5 EXERCISE console_intr BEGIN
+	// The I/O APIC sends these two IRQs to the boot CPU
+	// (cons_enable_interrupts, kern/ioapic.cc). Call the device's handler,
+	// kbd_intr or serial_intr (kern/console.cc): it moves what the device
+	// holds into the console's input buffer and notes that input came,
+	// so that the environment blocked in sys_cgetc_wait (the shell,
+	// waiting for a command) gets it once trap() holds the big kernel
+	// lock (cons_wake_waiters). The handlers take no lock that they would
+	// wait for: the boot CPU may be napping in a lock wait when the
+	// interrupt comes.
+	//> warn_console_intr(irq);
+	if (irq == IRQ_KBD)
+		kbd_intr();
+	else
+		serial_intr();
+	// LAB 5 EXERCISE console_intr END
+}
+
 void
 kernel_trap(Trapframe *tf)
 {
@@ -115,6 +153,10 @@ kernel_trap(Trapframe *tf)
 	case IRQ_OFFSET + IRQ_TIMER:
 	case T_IPI_WAKEUP:
 		return;		// a wake-up: trap() looks for work if we were halted
+	case IRQ_OFFSET + IRQ_KBD:
+	case IRQ_OFFSET + IRQ_SERIAL:
+		console_trap(static_cast<int>(tf->tf_trapno - IRQ_OFFSET));
+		return;
 	case IRQ_OFFSET + IRQ_ERROR: {
 		lapic_write(LAPIC_ESR, 0);
 		cprintf("lapic: error interrupt on CPU %d (ESR %#x)\n", cpunum(),
@@ -291,6 +333,10 @@ user_trap(Trapframe *tf)
 		// LAB 4 EXERCISE timer END
 	case T_IPI_WAKEUP:
 		return;		// aimed at a halted CPU; this one is busy anyway
+	case IRQ_OFFSET + IRQ_KBD:
+	case IRQ_OFFSET + IRQ_SERIAL:
+		console_trap(static_cast<int>(tf->tf_trapno - IRQ_OFFSET));
+		return;
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;
@@ -504,7 +550,8 @@ trap(Trapframe *tf)
 	// interrupt of its priority or lower stays blocked: the handler below
 	// may wait for a lock, and waiting (Spinlock's nap) needs the timer.
 	if (tf->tf_trapno == IRQ_OFFSET + IRQ_TIMER || tf->tf_trapno == IRQ_OFFSET + IRQ_ERROR ||
-	    tf->tf_trapno == T_IPI_WAKEUP)
+	    tf->tf_trapno == T_IPI_WAKEUP || tf->tf_trapno == IRQ_OFFSET + IRQ_KBD ||
+	    tf->tf_trapno == IRQ_OFFSET + IRQ_SERIAL)
 		lapic_eoi();
 
 	// Another CPU is reporting a panic: stay out of its way.
@@ -526,8 +573,10 @@ trap(Trapframe *tf)
 
 	if ((tf->tf_cs & 3) == 0) {
 		kernel_trap(tf);
-		if (was_halted)
+		if (was_halted) {
+			cons_wake_waiters();
 			sched_yield();
+		}
 		return;
 	}
 
@@ -540,6 +589,7 @@ trap(Trapframe *tf)
 		// anything with kernel state.
 		lock_kernel();
 		// LAB 4 EXERCISE kernel_lock END
+		cons_wake_waiters();	// lab 5's readers of console input
 	}
 	// While this CPU waited for the lock, another may have destroyed the
 	// environment and evicted it from here (kern/ipi.cc).

@@ -3,6 +3,7 @@
 void
 exit()
 {
+	close_all();
 	sys_env_destroy(0);
 	for (;;)
 		;	// sys_env_destroy(0) does not return

@@ -58,6 +58,21 @@ pgfault(UTrapframe *utf)
 [[maybe_unused]] void
 duppage(envid_t envid, uintptr_t pn)
 {
+	// LAB 5 EXERCISE pte_share BEGIN
+	// A PTE_SHARE page (a file descriptor, a pipe's buffer) is shared, not
+	// copied: map it into the child as it is, writable or not, with the
+	// permissions of its PTE (uvpt[pn] & (PTE_SYSCALL | PTE_NX)), and
+	// return. Panic if the system call fails.
+	//> if (uvpt[pn] & PTE_SHARE)
+	//> 	panic("duppage: PTE_SHARE pages are copied, not shared (LAB 5 exercise pte_share)");
+	if (uvpt[pn] & PTE_SHARE) {
+		void *shared = reinterpret_cast<void *>(pn << PGSHIFT);
+		int r = sys_page_map(0, shared, envid, shared, uvpt[pn] & (PTE_SYSCALL | PTE_NX));
+		if (r < 0)
+			panic("duppage: sharing the page at %p: %s", shared, error_string(r));
+		return;
+	}
+	// LAB 5 EXERCISE pte_share END
 	// LAB 4 EXERCISE fork BEGIN
 	// uvpt[pn] is the PTE. A page that is PTE_W or PTE_COW is mapped
 	// PTE_COW (and not PTE_W) into the child, then remapped PTE_COW in this

@@ -40,3 +40,12 @@ ipc_send(envid_t to_env, uint32_t val, void *pg, uint64_t perm)
 		panic("ipc_send to %08x: %s", to_env, error_string(r));
 	// LAB 4 EXERCISE ipc END
 }
+
+envid_t
+ipc_find_env(EnvType type)
+{
+	for (int i = 0; i < NENV; i++)
+		if (envs[i].env_type == type && envs[i].env_status != ENV_FREE)
+			return envs[i].env_id;
+	return 0;
+}

@@ -17,6 +17,18 @@ const char *const kErrorNames[MAXERROR] = {
 	"out of environments",
 	"segmentation fault",
 	"env is not recving",
+	"unexpected end of file",
+	"no free space on disk",
+	"too many files are open",
+	"file or block not found",
+	"invalid path",
+	"file already exists",
+	"file is not a valid executable",
+	"operation not supported by device",
+	"the file system on the disk is damaged",
+	"no file-system server is running",
+	"disk I/O error",
+	"no disk drive",
 };
 
 } // namespace

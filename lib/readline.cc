@@ -9,7 +9,7 @@ char buf[kBufLen];
 } // namespace
 
 // Reads one line (without the newline) into a static buffer. Returns
-// nullptr if the console reports an error.
+// nullptr at the end of the input, or (after saying so) on an error.
 char *
 readline(const char *prompt)
 {
@@ -21,7 +21,8 @@ readline(const char *prompt)
 	for (;;) {
 		int c = getchar();
 		if (c < 0) {
-			cprintf("read error: %s\n", error_string(c));
+			if (c != -E_EOF)
+				cprintf("read error: %s\n", error_string(c));
 			return nullptr;
 		} else if ((c == '\b' || c == '\x7f') && i > 0) {
 			if (echoing)

@@ -110,3 +110,28 @@ sys_page_unmap(envid_t envid, void *va)
 {
 	return static_cast<int>(syscall(SYS_page_unmap, true, static_cast<uint64_t>(envid), u(va)));
 }
+
+int
+sys_env_set_trapframe(envid_t envid, const Trapframe *tf)
+{
+	return static_cast<int>(syscall(SYS_env_set_trapframe, true, static_cast<uint64_t>(envid),
+					u(tf)));
+}
+
+int
+sys_cgetc_wait()
+{
+	return static_cast<int>(syscall(SYS_cgetc_wait, false));
+}
+
+int
+sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b)
+{
+	// One word comes back: a's count in bits 16-31, b's in bits 0-15.
+	int64_t r = syscall(SYS_page_refs, false, u(a), u(b));
+	if (r < 0)
+		return static_cast<int>(r);
+	*ref_a = static_cast<uint32_t>(r >> 16) & 0xFFFF;
+	*ref_b = static_cast<uint32_t>(r) & 0xFFFF;
+	return 0;
+}

@@ -3,6 +3,8 @@
 // must fault.
 #include <inc/lib.h>
 
+extern "C" char end[];
+
 namespace {
 constexpr uint32_t kArraySize = 1024 * 1024;
 uint32_t bigarray[kArraySize];
@@ -22,9 +24,11 @@ umain(int, char **)
 			panic("bigarray[%u] didn't hold its value!", i);
 
 	cprintf("Yes, good.  Now doing a wild write off the end...\n");
-	// Far enough past the end to leave the last page the array shares.
-	// (Through an address the compiler cannot see the array behind.)
-	uintptr_t past_end = reinterpret_cast<uintptr_t>(bigarray) + (kArraySize + 1024) * 4;
+	// A page past the end of the program's memory (the linker's `end`:
+	// the library's own .bss may follow the array), where nothing is
+	// mapped. (Through an address the compiler cannot see an object
+	// behind.)
+	uintptr_t past_end = ROUNDUP(reinterpret_cast<uintptr_t>(end), PGSIZE) + PGSIZE;
 	asm volatile("" : "+r"(past_end));
 	*reinterpret_cast<volatile uint32_t *>(past_end) = 0;
 	panic("SHOULD HAVE TRAPPED!!!");

@@ -1,0 +1,616 @@
+// The file system proper (JOS lab 5): the superblock, the free-block bitmap,
+// files as block lists, directories as arrays of Files, and paths.
+//
+// Nothing on the disk is trusted: a block number is checked against the
+// disk before it is used, a directory is checked against the ones above it
+// before it is searched, and a damaged file or directory is named and
+// refused (-E_CORRUPT) instead of read. The block cache (fs/bc.cc) panics
+// on a bad block number; getting there would be a bug here.
+
+#include "fs.h"
+
+Super *super;
+uint32_t *bitmap;
+uint32_t disk_nblocks;
+int fs_state = -E_NO_DRIVE;
+
+namespace {
+
+// The first block that can hold data: after the boot block, the
+// superblock and the bitmap.
+uint32_t
+first_data_block()
+{
+	return 2 + (super->s_nblocks + BLKBITSIZE - 1) / BLKBITSIZE;
+}
+
+// ---------------------------------------------------------------------------
+// Superblock and bitmap
+
+// Checks the superblock; on a problem says what it is and returns false.
+bool
+check_super()
+{
+	if (super->s_magic != FS_MAGIC) {
+		cprintf("fs: the superblock's magic number is %08x, not %08x: this disk holds no "
+			"JOS file system (make rebuilds obj/fs/fs.img); refusing it\n",
+			super->s_magic, FS_MAGIC);
+		return false;
+	}
+	if (super->s_nblocks > DISKSIZE / BLKSIZE) {
+		cprintf("fs: the superblock says the file system has %u blocks, more than the "
+			"server can map (%lu); refusing it\n", super->s_nblocks, DISKSIZE / BLKSIZE);
+		return false;
+	}
+	if (super->s_nblocks > disk_nblocks) {
+		cprintf("fs: the superblock says the file system has %u blocks, but the disk holds "
+			"only %u; refusing it\n", super->s_nblocks, disk_nblocks);
+		return false;
+	}
+	if (super->s_nblocks < 4) {
+		cprintf("fs: the superblock says the file system has %u blocks: too few for a "
+			"superblock, a bitmap and data; refusing it\n", super->s_nblocks);
+		return false;
+	}
+	if (super->s_root.f_type != FTYPE_DIR) {
+		cprintf("fs: the root directory is not a directory (type %u); refusing the disk\n",
+			super->s_root.f_type);
+		return false;
+	}
+	cprintf("superblock is good\n");
+	return true;
+}
+
+// The boot block, the superblock and the bitmap's own blocks must be in
+// use.
+bool
+check_bitmap()
+{
+	for (uint32_t b = 0; b < first_data_block(); b++)
+		if (block_is_free(b)) {
+			cprintf("fs: the bitmap says block %u is free, but it holds the %s; refusing "
+				"the disk\n", b, b == 0 ? "boot block" : b == 1 ? "superblock" : "bitmap");
+			return false;
+		}
+	cprintf("bitmap is good\n");
+	return true;
+}
+
+// ---------------------------------------------------------------------------
+// Checking what the disk says
+
+// Whether b may be a block of a file: a data block, in use.
+bool
+block_ok(uint32_t b, const char *file, const char *what, uint32_t n)
+{
+	if (b < first_data_block() || b >= super->s_nblocks) {
+		cprintf("fs: %s: %s %u is block number %u, outside the disk's data blocks (%u-%u): "
+			"the file system is damaged; refusing the file\n", file, what, n, b,
+			first_data_block(), super->s_nblocks - 1);
+		return false;
+	}
+	if (block_is_free(b)) {
+		cprintf("fs: %s: %s %u is block number %u, which the bitmap says is free: the file "
+			"system is damaged; refusing the file\n", file, what, n, b);
+		return false;
+	}
+	return true;
+}
+
+// Checks what f's metadata claims before anything uses it: its type and
+// size, and every block number it holds.
+int
+check_file(const File *f, const char *path)
+{
+	if (f->f_type != FTYPE_REG && f->f_type != FTYPE_DIR) {
+		cprintf("fs: %s: unknown file type %u: the file system is damaged; refusing the "
+			"file\n", path, f->f_type);
+		return -E_CORRUPT;
+	}
+	if (f->f_size < 0 || f->f_size > MAXFILESIZE ||
+	    (f->f_type == FTYPE_DIR && f->f_size % BLKSIZE != 0)) {
+		cprintf("fs: %s: impossible size %d for a %s: the file system is damaged; refusing "
+			"the file\n", path, f->f_size, f->f_type == FTYPE_DIR ? "directory" : "file");
+		return -E_CORRUPT;
+	}
+	for (uint32_t i = 0; i < NDIRECT; i++)
+		if (f->f_direct[i] && !block_ok(f->f_direct[i], path, "block", i))
+			return -E_CORRUPT;
+	if (f->f_indirect) {
+		if (!block_ok(f->f_indirect, path, "indirect block", 0))
+			return -E_CORRUPT;
+		auto *ind = static_cast<const uint32_t *>(diskaddr(f->f_indirect));
+		for (uint32_t i = 0; i < NINDIRECT; i++)
+			if (ind[i] && !block_ok(ind[i], path, "block", NDIRECT + i))
+				return -E_CORRUPT;
+	}
+	return 0;
+}
+
+// ---------------------------------------------------------------------------
+// File structure
+
+// Finds the slot that holds the disk block number of f's filebno'th block:
+// in f itself (f_direct) or in its indirect block. With alloc, an indirect
+// block that is needed but missing is allocated (and zeroed).
+//
+// Returns 0 with *ppdiskbno set (the slot may hold 0: no block yet);
+// -E_NOT_FOUND if the indirect block is needed, missing, and alloc is
+// false; -E_NO_DISK if there is no room for it; -E_INVAL if filebno is out
+// of range.
+int
+file_block_walk(File *f, uint32_t filebno, uint32_t **ppdiskbno, bool alloc)
+{
+	// LAB 5 EXERCISE file_block_walk BEGIN
+	// Blocks 0 to NDIRECT-1 are in f->f_direct; the next NINDIRECT in the
+	// indirect block f->f_indirect (0: none yet), an array of uint32_t.
+	// Allocate a missing indirect block only with alloc (alloc_block),
+	// zeroed (block_zero), and record it in f. (check_file has checked
+	// every block number f holds.)
+	//> (void)f, (void)filebno, (void)ppdiskbno, (void)alloc;
+	//> panic("file_block_walk: not implemented (LAB 5 exercise file_block_walk)");
+	if (filebno < NDIRECT) {
+		*ppdiskbno = &f->f_direct[filebno];
+		return 0;
+	}
+	if (filebno >= NDIRECT + NINDIRECT)
+		return -E_INVAL;
+	if (f->f_indirect == 0) {
+		if (!alloc)
+			return -E_NOT_FOUND;
+		int r = alloc_block();
+		if (r < 0)
+			return r;
+		block_zero(r);
+		f->f_indirect = r;
+	}
+	*ppdiskbno = static_cast<uint32_t *>(diskaddr(f->f_indirect)) + (filebno - NDIRECT);
+	return 0;
+	// LAB 5 EXERCISE file_block_walk END
+}
+
+// Frees f's filebno'th block, if it has one.
+int
+file_free_block(File *f, uint32_t filebno)
+{
+	uint32_t *ptr;
+	int r = file_block_walk(f, filebno, &ptr, false);
+	if (r < 0)
+		return r == -E_NOT_FOUND ? 0 : r;
+	if (*ptr) {
+		free_block(*ptr);
+		*ptr = 0;
+	}
+	return 0;
+}
+
+// Frees the blocks of f beyond newsize (and its indirect block, if no
+// longer needed). f->f_size is not changed.
+void
+file_truncate_blocks(File *f, off_t newsize)
+{
+	uint32_t old_nblocks = (f->f_size + BLKSIZE - 1) / BLKSIZE;
+	uint32_t new_nblocks = static_cast<uint32_t>((newsize + BLKSIZE - 1) / BLKSIZE);
+	for (uint32_t bno = new_nblocks; bno < old_nblocks; bno++) {
+		int r = file_free_block(f, bno);
+		if (r < 0)
+			cprintf("fs: %s: freeing block %u: %s\n", f->f_name, bno, error_string(r));
+	}
+	if (new_nblocks <= NDIRECT && f->f_indirect) {
+		free_block(f->f_indirect);
+		f->f_indirect = 0;
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Directories and paths
+
+// The blocks of the directories above the one being searched, root first:
+// a directory that shares a block with one of them would contain itself.
+constexpr int kMaxPathBlocks = 512;
+uint32_t path_blocks[kMaxPathBlocks];
+int npath_blocks;
+
+// Checks dir (found at path) before it is searched: its blocks, and that
+// none of them belongs to a directory above it. Then adds its blocks to
+// path_blocks.
+int
+enter_dir(File *dir, const char *path)
+{
+	int r = check_file(dir, path);
+	if (r < 0)
+		return r;
+	uint32_t nblock = dir->f_size / BLKSIZE;
+	for (uint32_t i = 0; i < nblock; i++) {
+		uint32_t *ptr;
+		if ((r = file_block_walk(dir, i, &ptr, false)) < 0 || *ptr == 0)
+			continue;	// a hole: file_get_block gives it a block
+		for (int j = 0; j < npath_blocks; j++)
+			if (path_blocks[j] == *ptr) {
+				cprintf("fs: directory %s loops: its block %u is also a block of a "
+					"directory above it (or of itself): the file system is damaged; "
+					"refusing it\n", path, *ptr);
+				return -E_CORRUPT;
+			}
+		if (npath_blocks == kMaxPathBlocks) {
+			cprintf("fs: %s: the directories on this path have more than %d blocks; "
+				"refusing it\n", path, kMaxPathBlocks);
+			return -E_BAD_PATH;
+		}
+		path_blocks[npath_blocks++] = *ptr;
+	}
+	return 0;
+}
+
+// Finds the file called name in dir; *file points at its File in the
+// block cache.
+int
+dir_lookup(File *dir, const char *name, File **file)
+{
+	assert(dir->f_size % BLKSIZE == 0);
+	uint32_t nblock = dir->f_size / BLKSIZE;
+	for (uint32_t i = 0; i < nblock; i++) {
+		char *blk;
+		int r = file_get_block(dir, i, &blk);
+		if (r < 0)
+			return r;
+		auto *f = reinterpret_cast<File *>(blk);
+		for (uint32_t j = 0; j < BLKFILES; j++)
+			if (f[j].f_name[0] != '\0' &&
+			    strncmp(f[j].f_name, name, MAXNAMELEN) == 0) {
+				*file = &f[j];
+				return 0;
+			}
+	}
+	return -E_NOT_FOUND;
+}
+
+// A free File in dir (cleared), extending dir by a block if it is full.
+int
+dir_alloc_file(File *dir, File **file)
+{
+	uint32_t nblock = dir->f_size / BLKSIZE;
+	char *blk;
+	int r;
+	for (uint32_t i = 0; i < nblock; i++) {
+		if ((r = file_get_block(dir, i, &blk)) < 0)
+			return r;
+		auto *f = reinterpret_cast<File *>(blk);
+		for (uint32_t j = 0; j < BLKFILES; j++)
+			if (f[j].f_name[0] == '\0') {
+				memset(&f[j], 0, sizeof(File));
+				*file = &f[j];
+				return 0;
+			}
+	}
+	if (dir->f_size + BLKSIZE > MAXFILESIZE)
+		return -E_NO_DISK;
+	dir->f_size += BLKSIZE;
+	if ((r = file_get_block(dir, nblock, &blk)) < 0) {
+		dir->f_size -= BLKSIZE;
+		return r;
+	}
+	*file = reinterpret_cast<File *>(blk);
+	return 0;
+}
+
+const char *
+skip_slash(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return p;
+}
+
+// Evaluates path: *pf is the file it names; *pdir (if pdir is not null)
+// the directory that holds it. If only the last element is missing,
+// returns -E_NOT_FOUND with *pdir the directory it would go in and its
+// name in lastelem (MAXNAMELEN bytes), for file_create.
+int
+walk_path(const char *path, File **pdir, File **pf, char *lastelem)
+{
+	// For messages: the path up to the directory being entered. (Static:
+	// the server has one thread and a one-page stack.)
+	static char where[MAXPATHLEN];
+	char name[MAXNAMELEN];
+	File *dir = nullptr, *f = &super->s_root;
+	int r;
+
+	if (pdir)
+		*pdir = nullptr;
+	*pf = nullptr;
+	npath_blocks = 0;
+	strcpy(where, "/");
+	const char *p = skip_slash(path);
+	while (*p != '\0') {
+		dir = f;
+		if (dir->f_type != FTYPE_DIR)
+			return -E_NOT_FOUND;
+		if ((r = enter_dir(dir, where)) < 0)
+			return r;
+		const char *start = p;
+		while (*p != '/' && *p != '\0')
+			p++;
+		if (p - start >= MAXNAMELEN)
+			return -E_BAD_PATH;
+		memmove(name, start, p - start);
+		name[p - start] = '\0';
+		size_t n = MIN<size_t>(p - path, sizeof(where) - 1);
+		memmove(where, path, n);
+		where[n] = '\0';
+		p = skip_slash(p);
+
+		if ((r = dir_lookup(dir, name, &f)) < 0) {
+			if (r == -E_NOT_FOUND && *p == '\0') {
+				if (pdir)
+					*pdir = dir;
+				if (lastelem)
+					strcpy(lastelem, name);
+			}
+			return r;
+		}
+	}
+	if ((r = check_file(f, where)) < 0)
+		return r;
+	if (f->f_type == FTYPE_DIR && (r = enter_dir(f, where)) < 0)
+		return r;
+	if (pdir)
+		*pdir = dir;
+	*pf = f;
+	return 0;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// Blocks
+
+bool
+block_is_free(uint32_t blockno)
+{
+	if (super == nullptr || blockno >= super->s_nblocks)
+		return false;
+	return bitmap[blockno / 32] & (1U << (blockno % 32));
+}
+
+void
+free_block(uint32_t blockno)
+{
+	if (blockno < first_data_block() || blockno >= super->s_nblocks)
+		panic("free_block: block %u is not a data block", blockno);
+	bitmap[blockno / 32] |= 1U << (blockno % 32);
+	flush_block(&bitmap[blockno / 32]);
+}
+
+// Finds a free block, marks it in use and returns its number; -E_NO_DISK
+// if there is none.
+int
+alloc_block()
+{
+	// LAB 5 EXERCISE alloc_block BEGIN
+	// The bitmap has a 1 bit for every free block (block b is bit b % 32
+	// of bitmap[b / 32]). Find one, clear its bit, and write the bitmap
+	// block that holds the bit back to the disk at once (flush_block), so
+	// that the disk never shows a block in use by a file as free.
+	//> panic("alloc_block: not implemented (LAB 5 exercise alloc_block)");
+	uint32_t nblocks = super->s_nblocks;
+	for (uint32_t w = first_data_block() / 32; w * 32 < nblocks; w++) {
+		if (bitmap[w] == 0)
+			continue;	// 32 blocks in use
+		for (uint32_t b = w * 32; b < w * 32 + 32 && b < nblocks; b++)
+			if (b >= first_data_block() && block_is_free(b)) {
+				bitmap[w] &= ~(1U << (b % 32));
+				flush_block(&bitmap[w]);
+				return static_cast<int>(b);
+			}
+	}
+	return -E_NO_DISK;
+	// LAB 5 EXERCISE alloc_block END
+}
+
+// ---------------------------------------------------------------------------
+// The file system
+
+void
+fs_init()
+{
+	uint32_t sectors = ide_probe_disk();
+	if (sectors == 0) {
+		cprintf("FS: no disk at the primary IDE channel (0x1F0): every request will fail "
+			"(attach one with make's DISK=; by default obj/fs/fs.img)\n");
+		fs_state = -E_NO_DRIVE;
+		return;
+	}
+	disk_nblocks = sectors / BLKSECTS;
+	if (disk_nblocks < 2) {
+		cprintf("FS: the disk has %u sectors, too few for a file system\n", sectors);
+		fs_state = -E_CORRUPT;
+		return;
+	}
+	bc_init();
+	fs_state = -E_CORRUPT;
+	super = static_cast<Super *>(diskaddr(1));
+	if (!check_super()) {
+		super = nullptr;
+		return;
+	}
+	bitmap = static_cast<uint32_t *>(diskaddr(2));
+	if (!check_bitmap()) {
+		bitmap = nullptr;
+		super = nullptr;
+		return;
+	}
+	fs_state = 0;
+}
+
+// Finds f's filebno'th block, allocating it (zeroed) if it has none yet;
+// *blk is its address in the block cache.
+int
+file_get_block(File *f, uint32_t filebno, char **blk)
+{
+	// LAB 5 EXERCISE file_get_block BEGIN
+	// file_block_walk finds the slot (allocating an indirect block);
+	// a slot that holds 0 gets a new block (alloc_block, then block_zero:
+	// a block freed earlier still holds someone's old data). *blk is
+	// diskaddr of the block.
+	//> (void)f, (void)filebno, (void)blk;
+	//> panic("file_get_block: not implemented (LAB 5 exercise file_get_block)");
+	uint32_t *ptr;
+	int r = file_block_walk(f, filebno, &ptr, true);
+	if (r < 0)
+		return r;
+	if (*ptr == 0) {
+		if ((r = alloc_block()) < 0)
+			return r;
+		block_zero(r);
+		*ptr = r;
+	}
+	*blk = static_cast<char *>(diskaddr(*ptr));
+	return 0;
+	// LAB 5 EXERCISE file_get_block END
+}
+
+int
+file_create(const char *path, File **pf, bool dir_type)
+{
+	char name[MAXNAMELEN];
+	File *dir, *f;
+	int r = walk_path(path, &dir, &f, name);
+	if (r == 0)
+		return -E_FILE_EXISTS;
+	if (r != -E_NOT_FOUND || dir == nullptr)
+		return r;
+	if (name[0] == '\0')
+		return -E_BAD_PATH;
+	if ((r = dir_alloc_file(dir, &f)) < 0)
+		return r;
+	strcpy(f->f_name, name);
+	f->f_type = dir_type ? FTYPE_DIR : FTYPE_REG;
+	*pf = f;
+	file_flush(dir);
+	flush_block(f);
+	return 0;
+}
+
+int
+file_open(const char *path, File **pf)
+{
+	return walk_path(path, nullptr, pf, nullptr);
+}
+
+ssize_t
+file_read(File *f, void *buf, size_t count, off_t offset)
+{
+	if (offset < 0)
+		return -E_INVAL;
+	if (offset >= f->f_size)
+		return 0;
+	count = MIN<size_t>(count, f->f_size - offset);
+	auto *dst = static_cast<char *>(buf);
+	for (off_t pos = offset; pos < offset + static_cast<off_t>(count);) {
+		char *blk;
+		int r = file_get_block(f, static_cast<uint32_t>(pos / BLKSIZE), &blk);
+		if (r < 0)
+			return r;
+		size_t bn = MIN<size_t>(BLKSIZE - pos % BLKSIZE, offset + count - pos);
+		memmove(dst, blk + pos % BLKSIZE, bn);
+		pos += bn;
+		dst += bn;
+	}
+	return static_cast<ssize_t>(count);
+}
+
+// Writes count bytes at offset, growing the file as needed. If the disk
+// fills up, the file keeps what was written (its size says so) and the
+// count written is returned; -E_NO_DISK if nothing could be.
+ssize_t
+file_write(File *f, const void *buf, size_t count, off_t offset)
+{
+	if (offset < 0 || offset > MAXFILESIZE)
+		return -E_INVAL;
+	count = MIN<size_t>(count, MAXFILESIZE - offset);
+	if (count == 0)
+		return 0;
+	off_t old_size = f->f_size;
+	if (offset + static_cast<off_t>(count) > f->f_size)
+		f->f_size = static_cast<int32_t>(offset + count);
+	auto *src = static_cast<const char *>(buf);
+	for (off_t pos = offset; pos < offset + static_cast<off_t>(count);) {
+		char *blk;
+		int r = file_get_block(f, static_cast<uint32_t>(pos / BLKSIZE), &blk);
+		if (r < 0) {
+			// Keep what was written; give back any block beyond it.
+			file_set_size(f, MAX(old_size, pos));
+			return pos > offset ? static_cast<ssize_t>(pos - offset) : r;
+		}
+		size_t bn = MIN<size_t>(BLKSIZE - pos % BLKSIZE, offset + count - pos);
+		memmove(blk + pos % BLKSIZE, src, bn);
+		pos += bn;
+		src += bn;
+	}
+	return static_cast<ssize_t>(count);
+}
+
+// Sets f's size, freeing the blocks beyond a smaller one; f's metadata
+// goes to the disk at once.
+int
+file_set_size(File *f, off_t newsize)
+{
+	if (newsize < 0 || newsize > MAXFILESIZE)
+		return -E_INVAL;
+	if (f->f_size > newsize)
+		file_truncate_blocks(f, newsize);
+	f->f_size = static_cast<int32_t>(newsize);
+	flush_block(f);
+	return 0;
+}
+
+// Writes f's blocks, its indirect block and its metadata to the disk.
+void
+file_flush(File *f)
+{
+	uint32_t nblocks = (f->f_size + BLKSIZE - 1) / BLKSIZE;
+	for (uint32_t i = 0; i < nblocks; i++) {
+		uint32_t *pdiskbno;
+		if (file_block_walk(f, i, &pdiskbno, false) < 0 || *pdiskbno == 0)
+			continue;
+		flush_block(diskaddr(*pdiskbno));
+	}
+	flush_block(f);
+	if (f->f_indirect)
+		flush_block(diskaddr(f->f_indirect));
+}
+
+// Removes a file, or an empty directory.
+int
+file_remove(const char *path)
+{
+	File *f;
+	int r = walk_path(path, nullptr, &f, nullptr);
+	if (r < 0)
+		return r;
+	if (f == &super->s_root)
+		return -E_BAD_PATH;
+	if (f->f_type == FTYPE_DIR) {
+		for (uint32_t i = 0; i < static_cast<uint32_t>(f->f_size) / BLKSIZE; i++) {
+			char *blk;
+			if ((r = file_get_block(f, i, &blk)) < 0)
+				return r;
+			for (uint32_t j = 0; j < BLKFILES; j++)
+				if (reinterpret_cast<File *>(blk)[j].f_name[0] != '\0')
+					return -E_NOT_SUPP;	// not empty
+		}
+	}
+	file_truncate_blocks(f, 0);
+	memset(f, 0, sizeof(*f));
+	flush_block(f);
+	return 0;
+}
+
+// Writes every dirty block in the cache to the disk.
+void
+fs_sync()
+{
+	for (uint32_t i = 1; i < super->s_nblocks; i++)
+		flush_block(diskaddr(i));
+}
