@@ -300,7 +300,14 @@ def test_no_solution_reaches_the_student_tree(tmp_path):
         assert not leaked, "%s: solution lines in the student tree:\n  %s" % (f, "\n  ".join(leaked))
 
 
-@pytest.mark.parametrize("lab", [1, 2, 3, 4])
+def test_labdeps_knows_every_exercises_lab():
+    # The stub checks leave out earlier labs' graders by labdeps.EXERCISE_LAB:
+    # it must say what the sources' markers say.
+    import labdeps
+    assert labdeps.EXERCISE_LAB == exercise_labs()
+
+
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
 def test_each_labs_tree_is_that_labs(lab, tmp_path):
     # Lab n's tree says TREE_LAB := n, holds no later lab's handout or graders,
     # has lab n's and later exercises stubbed and earlier ones solved.

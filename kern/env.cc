@@ -309,6 +309,12 @@ env_free(Env *e)
 	e->env_status = ENV_FREE;
 	e->env_link = env_free_list;
 	env_free_list = e;
+	// The file-system server serves for as long as the system runs: gone,
+	// every file operation of every other environment would wait for its
+	// answer for ever. Stop here, saying why, instead.
+	if (e->env_type == ENV_TYPE_FS)
+		panic("the file-system server (env %08x) has ended (its lines above say why): the "
+		      "other environments' file operations would wait for it for ever", e->env_id);
 }
 
 Cpu *
