@@ -328,7 +328,7 @@ sys_ipc_recv(uint64_t dstva)
 // (not even the file-system server keeps IOPL 3 through this call), and
 // rip and rsp must be user addresses (iretq to a non-canonical address
 // would fault in the kernel).
-int
+[[maybe_unused]] int
 sys_env_set_trapframe(envid_t envid, uint64_t tfva)
 {
 	// LAB 5 EXERCISE env_set_trapframe BEGIN
@@ -364,7 +364,7 @@ sys_env_set_trapframe(envid_t envid, uint64_t tfva)
 // until a console interrupt brings input (cons_wake_waiters gives it the
 // character, in RAX). Where no console interrupt can come (no I/O APIC
 // route), it returns 0 at once, and the caller must poll, as JOS's did.
-int
+[[maybe_unused]] int
 sys_cgetc_wait()
 {
 	int c = cons_getc();
@@ -379,7 +379,7 @@ sys_cgetc_wait()
 // address space (0 for a page not mapped), at one instant: under the big
 // kernel lock no mapping changes while both are read. Bits 16-31 hold a's,
 // bits 0-15 b's.
-int64_t
+[[maybe_unused]] int64_t
 sys_page_refs(uint64_t a, uint64_t b)
 {
 	if (a >= UTOP || b >= UTOP)
