@@ -117,9 +117,11 @@ def stub_check_leaves_out(stub, items):
       (labdeps.USER_ONLY), tests that run none (not marked env_run: the
       env_run tree shows they never reach it);
     - graders of earlier labs than the exercise's (their boots end before
-      its lab's part runs); of its lab and later ones, those not marked
-      with it but one per set of marks (the same marks mean the same path
-      through the exercises);
+      its lab's part runs); of its lab and later ones, all but one per set
+      of marks, marked with it or not (the same marks mean the same path
+      through the exercises: one that fails, or passes, stands for the
+      rest), and those marked with it that are KVM or slow tests (a quick
+      test with the same exercise fails for it);
     - a second parametrization of a test with the same marks as the first;
     - a test that must run alone (exclusive: it holds up every other QEMU)
       where another test with the same marks runs."""
@@ -131,13 +133,16 @@ def stub_check_leaves_out(stub, items):
     for item in items:
         ex = exercises_of(item)
         lab = lab_of(item)
-        if stub_lab is not None and lab is not None and stub not in ex:
-            # An earlier lab's boots end before this lab's code runs; the
-            # graders of this lab and later ones that do not depend on it
-            # are represented by one per set of marks (same marks, same
-            # path through the exercises).
-            group = (lab, tuple(sorted(ex)))
-            if lab < stub_lab or group in seen:
+        if stub_lab is not None and lab is not None:
+            # An earlier lab's boots end before this lab's code runs. The
+            # graders of this lab and later ones are represented by one per
+            # set of marks (the same marks, the same path through the
+            # exercises): those marked with the stub must fail, the others
+            # pass.
+            group = ("marks", lab, tuple(sorted(ex)))
+            if (lab < stub_lab and stub not in ex) or group in seen or (
+                    stub in ex and (item.get_closest_marker("kvm") or
+                                    item.get_closest_marker("slow"))):
                 out.append(item)
             seen.add(group)
             continue

@@ -270,6 +270,8 @@ def test_primespipe():
 @mark(shares(cow(4)))
 def test_primespipe_on_4_cpus():
     r = primespipe_run("primespipe-4", 4)
+    # On four CPUs: the chain's processes are spread over them.
+    r.expect(r"^SMP: 4 of 4 CPUs started$")
     # Each prime once, in order: the chain has one process per prime.
     found = [int(m.group(1)) for m in r.all(r"^(\d+)$")]
     assert found[:168] == primes_below(1000), r.explain("the primes are not in order")
@@ -582,7 +584,7 @@ def test_missing_disk_is_named_and_the_rest_runs():
     r.expect_absent(r"^FS is running$", r"kernel panic")
 
 
-@mark(envs(syscalls=True) + ["iopl", "ipc"])
+@mark(envs() + ["iopl", "ipc"])
 def test_missing_disk_with_fs_on_the_server_says_so_and_refuses():
     r = fs_run("nodisk-fson", "icode,hello", extra_kargs="fs=on", disk="")
     r.expect_pass()
