@@ -16,9 +16,9 @@ from test_handout import handout
 pytestmark = [pytest.mark.developer, pytest.mark.slow]
 
 
-def autograder(tmp_path):
-    """A fresh /autograder-shaped folder holding the zip's contents."""
-    harness.make("gradescope-autograder")
+def autograder(tmp_path, lab=4):
+    """A fresh /autograder-shaped folder holding lab `lab`'s zip's contents."""
+    harness.make("gradescope-autograder", "LAB=%d" % lab)
     root = tmp_path / "autograder"
     with zipfile.ZipFile(os.path.join(harness.ROOT, "obj", "gradescope", "autograder.zip")) as z:
         for info in z.infolist():
@@ -48,7 +48,7 @@ def run_autograder(root, subset=SUBSET, **env):
 
 def test_a_full_solution_gets_full_marks(tmp_path):
     root = autograder(tmp_path)
-    handout(root / "submission" / "lab4", "none")
+    handout(root / "submission" / "lab4", "none", lab=4)
     res = run_autograder(root)
     assert res["tests"], res
     lost = [t["name"] for t in res["tests"] if t["score"] != t["max_score"]]
@@ -61,7 +61,7 @@ def test_a_stub_loses_its_points_even_with_doctored_graders(tmp_path):
     # everything: grading uses the handout's, so the stub still costs.
     root = autograder(tmp_path)
     tree = root / "submission"
-    handout(tree / "lab4", "sched_yield")
+    handout(tree / "lab4", "sched_yield", lab=4)
     with open(tree / "lab4" / "grade" / "harness.py", "a") as f:
         f.write("\n# every expectation holds\nQemuRun.expect = QemuRun.expect_in_order = "
                 "QemuRun.expect_absent = QemuRun.expect_pass = lambda self, *a, **k: self\n")
@@ -81,7 +81,7 @@ def test_a_stub_loses_its_points_even_with_doctored_graders(tmp_path):
 
 def test_a_tree_that_does_not_build_gets_a_reason(tmp_path):
     root = autograder(tmp_path)
-    handout(root / "submission" / "lab4", "none")
+    handout(root / "submission" / "lab4", "none", lab=4)
     with open(root / "submission" / "lab4" / "kern" / "sched.cc", "a") as f:
         f.write("this is not C++\n")
     res = run_autograder(root)
@@ -101,7 +101,7 @@ def test_x2apic_points_without_kvm_or_a_qemu_that_emulates_it(tmp_path, stubbed)
     # x2apic point; a tree with the exercise stubbed, none, and loses
     # nothing else.
     root = autograder(tmp_path)
-    handout(root / "submission" / "lab4", "x2apic" if stubbed else "none")
+    handout(root / "submission" / "lab4", "x2apic" if stubbed else "none", lab=4)
     env = {"SMPJOS_PRETEND": "nokvm noqemu2"}
     if harness.tcg_x2apic(""):
         pytest.skip("the system QEMU's TCG emulates x2APIC: this machine cannot act as one "
@@ -118,3 +118,14 @@ def test_x2apic_points_without_kvm_or_a_qemu_that_emulates_it(tmp_path, stubbed)
         assert not lost, "the solution lost x2apic points on: %s" % lost
     lost = [t["name"] for t in others if t["score"] != t["max_score"]]
     assert not lost, "points lost outside the x2apic exercise: %s" % lost
+
+
+def test_lab5s_autograder_grades_the_file_system(tmp_path):
+    # Lab 5's zip (make gradescope-autograder LAB=5): the solution's file
+    # system graders (a few) pass, with the disk image the build makes.
+    root = autograder(tmp_path, lab=5)
+    handout(root / "submission" / "lab5", "none", lab=5)
+    res = run_autograder(root, "-k 'internal_fs or testfile or spawnhello'")
+    assert len(res["tests"]) >= 3, res
+    lost = [t["name"] for t in res["tests"] if t["score"] != t["max_score"]]
+    assert not lost, "a full solution lost points on: %s" % lost
