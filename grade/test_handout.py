@@ -103,7 +103,7 @@ def test_student_trees_fail_exactly_their_stubbed_exercises(tmp_path):
     subs, out = tmp_path / "submissions", tmp_path / "out"
     subs.mkdir()
     bare = tmp_path / "lab4"
-    handout(bare, "all")
+    handout(bare, "all", lab=4)
     with tarfile.open(subs / "bare.tar.gz", "w:gz") as tar:
         tar.add(bare, arcname="lab4")
     handout(subs / "nobuild", "none")
