@@ -149,7 +149,12 @@ FAULTS = [
 def test_user_fault_ends_only_that_environment(prog, expected):
     r = user_run("env-" + prog, prog + ",hello")
     r.expect(*expected)
-    r.expect_in_order(r"^\[[0-9a-f]{8}\] free env 00001000$", r"^i am environment 00001001$")
+    # hello may run before, during or after the faulting program: a timer
+    # tick can preempt either one, more often on a busy host. Its whole run
+    # and the kernel's orderly end (started() checks the pass status) show
+    # that the fault ended nothing else.
+    r.expect(r"^\[[0-9a-f]{8}\] free env 00001000$", r"^i am environment 00001001$",
+             r"^\[00001001\] exiting gracefully$", r"^No runnable environments in the system!$")
     r.expect_absent(r"I read|I changed|I ran code|the machine let me|back from the breakpoint",
                     r"^\[00001000\] exiting gracefully$")
 
