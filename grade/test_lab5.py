@@ -213,13 +213,21 @@ def test_testfdsharing():
     match(r, "read in child succeeded", "read in parent succeeded")
 
 
+# Lines after which a shell's prompt, or the input typed at it, can no
+# longer come: the run stops there rather than at its timeout. (The shell
+# that cannot read its console says so and exits, and init starts another
+# one, for ever.)
+SHELL_LOST = [r"^read error: ", r"user panic", r"^init: cannot start the shell",
+              r"^trap: console interrupt \(IRQ \d+\) dropped"]
+
+
 def until_prompt(name, progs="icode", cpus=1, steps=(), timeout=90, **kw):
     """Boots with icode (which spawns init, which spawns the shell) and
     runs `steps` once the shell's first prompt appears; QEMU stops at the
     last step's prompt ("quit" through its monitor)."""
     steps = list(steps) + [(b"$ ", "monitor", "quit")]
     return harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=%s" % progs,
-                       steps=steps, timeout=timeout, **kw)
+                       steps=steps, timeout=timeout, stop_on=SHELL_LOST, **kw)
 
 
 @jos(10)
@@ -415,7 +423,7 @@ def session(name, commands, cpus=1, **kw):
             steps.append((typed(n + 1, cmd[:k]), "type", key.encode()))
     steps.append((prompts(len(commands) + 1), "monitor", "quit"))
     r = harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=icode", disk=disk,
-                    steps=steps, timeout=240, **kw)
+                    steps=steps, timeout=240, stop_on=SHELL_LOST, **kw)
     return r, disk
 
 
@@ -621,7 +629,8 @@ def test_keyboard_input_reaches_the_shell():
     steps = [(typed(1, cmd[:k]), "monitor", "sendkey " + sendkey(key))
              for k, key in enumerate(cmd + "\r")]
     steps.append((prompts(2), "monitor", "quit"))
-    r = harness.run("lab5-keyboard", kargs="monitor=off run=icode", steps=steps, timeout=180)
+    r = harness.run("lab5-keyboard", kargs="monitor=off run=icode", steps=steps, timeout=180,
+                    stop_on=SHELL_LOST)
     log = KERNEL_LINE.sub("", r.log)
     assert "$ %s\ntyped on the keyboard\n$ " % cmd in log, r.explain(
         "the keyboard's keys did not reach the shell")
