@@ -218,7 +218,7 @@ def test_testfdsharing():
 # that cannot read its console says so and exits, and init starts another
 # one, for ever.)
 SHELL_LOST = [r"^read error: ", r"user panic", r"^init: cannot start the shell",
-              r"^trap: console interrupt \(IRQ \d+\) dropped"]
+              r"trap: console interrupt \(IRQ \d+\) dropped"]     # (after a "$ ")
 
 
 def until_prompt(name, progs="icode", cpus=1, steps=(), timeout=90, **kw):
