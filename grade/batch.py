@@ -91,7 +91,7 @@ def grade_one(src, out, timeout, workers, lab=None):
         shutil.copy(os.path.join(ROOT, f), os.path.join(tree, f))
 
     results = os.path.join(res_dir, "results.json")
-    cmd = ["make", "grade", "GRADE_JSON=" + results,
+    cmd = ["make", "-j%d" % workers, "grade", "GRADE_JSON=" + results,
            "PYTESTARGS=-n %d -p no:cacheprovider" % workers,
            *(["GRADE_LABS=%d" % lab] if lab else [])]
     log_path = os.path.join(res_dir, "grade.log")

@@ -247,6 +247,11 @@ def grade_stubbed(exercise, tmp_path, make_vars=(), pytestargs=""):
     assert results_file.exists(), "make grade did not finish:\n" + (p.stdout + p.stderr)[-4000:]
     broken = re.findall(r"^ERROR (grade/\S+)", p.stdout, re.M)
     assert not broken, "the student tree's graders do not load: %s" % ", ".join(broken)
+    # Kept for whoever asks why a check failed or took long: each test's
+    # outcome, reason and duration in the stubbed tree.
+    kept = os.path.join(ROUNDTRIP, "checks")
+    os.makedirs(kept, exist_ok=True)
+    shutil.copy(results_file, os.path.join(kept, "%s.json" % exercise))
     with open(results_file) as f:
         tests = [t for t in json.load(f)["tests"] if t["outcome"] != "skipped"]
     wrong = []
