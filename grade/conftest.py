@@ -120,8 +120,12 @@ def stub_check_leaves_out(stub, items):
       its lab's part runs); of its lab and later ones, all but one per set
       of marks, marked with it or not (the same marks mean the same path
       through the exercises: one that fails, or passes, stands for the
-      rest), and those marked with it that are KVM or slow tests (a quick
-      test with the same exercise fails for it);
+      rest); of later labs' graders marked with it, all but one per lab
+      (they run its code on the way to their own lab's: what must hold
+      is that every grader not marked with it passes, and those still run,
+      one per set of marks); KVM and slow tests, marked with it or not,
+      are left out here too (a quick twin with the same exercises stands
+      for each);
     - a second parametrization of a test with the same marks as the first;
     - a test that must run alone (exclusive: it holds up every other QEMU)
       where another test with the same marks runs."""
@@ -140,9 +144,18 @@ def stub_check_leaves_out(stub, items):
             # exercises): those marked with the stub must fail, the others
             # pass.
             group = ("marks", lab, tuple(sorted(ex)))
-            if (lab < stub_lab and stub not in ex) or group in seen or (
-                    stub in ex and (item.get_closest_marker("kvm") or
-                                    item.get_closest_marker("slow"))):
+            if item.get_closest_marker("kvm") or item.get_closest_marker("slow"):
+                out.append(item)        # its quick twin stands for it
+                continue
+            if lab > stub_lab and stub in ex:
+                # A later lab's graders reach this lab's code on the way
+                # to their own: one that fails stands for the rest (a
+                # quick one: not one that holds up every other QEMU).
+                group = ("marked later", lab)
+                if group in seen or item.get_closest_marker("exclusive"):
+                    out.append(item)
+                    continue
+            if (lab < stub_lab and stub not in ex) or group in seen:
                 out.append(item)
             seen.add(group)
             continue
@@ -163,24 +176,30 @@ def stub_check_leaves_out(stub, items):
 def boot_stop_leaves_out(stub, items):
     """For a stub that stops the boot wherever it is reached
     (labdeps.BOOT_STOPS): every boot that reaches it fails the same way, so
-    one test per grader file stands for those marked with it; of the others,
-    those of earlier labs and those with no exercise never run its lab's
-    code (their boots end before it, or do not boot), and so do those that
-    run no environment where the stub's code runs only for one
-    (labdeps.USER_ONLY), and are left out. What runs: every test of its lab or later that is not marked with it (each
-    must pass), and a marked one per file (each must fail)."""
+    one test per lab (a quick one, on the direct boot path) stands for
+    those marked with it; of the others, those of earlier labs and those
+    with no exercise never run its lab's code (their boots end before it,
+    or do not boot), and so do those that run no environment where the
+    stub's code runs only for one (labdeps.USER_ONLY), and are left out. What runs: every test of its
+    lab or later that is not marked with it (each must pass; of a later
+    lab's, one per set of marks), and a marked one per lab (each must
+    fail)."""
     import labdeps
     stub_lab = labdeps.EXERCISE_LAB.get(stub)
     out, sampled = [], set()
     for item in items:
         lab = lab_of(item)
         if stub in exercises_of(item):
-            # One marked test per lab and boot path stands for the rest.
-            key = (lab, "grub" if "grub" in item.name else "direct")
-            if key in sampled or item.get_closest_marker("slow") or \
+            # One marked test per lab stands for the rest, on the direct
+            # boot path: the stub is in the kernel, which stops the same
+            # way whichever loader started it, and a GRUB boot costs an
+            # ISO and the firmware's time.
+            key = ("marked", lab)
+            if key in sampled or "grub" in item.name or item.get_closest_marker("slow") or \
                     item.get_closest_marker("kvm") or item.get_closest_marker("exclusive"):
                 out.append(item)
-            sampled.add(key)
+            else:
+                sampled.add(key)
         elif (item.get_closest_marker("no_exercises") or
               (lab is not None and stub_lab is not None and lab < stub_lab) or
               (stub in labdeps.USER_ONLY and "env_run" not in exercises_of(item)) or

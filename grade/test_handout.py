@@ -84,7 +84,7 @@ def base_tree():
         shutil.rmtree(base, ignore_errors=True)
         shutil.rmtree(base + ".tmp", ignore_errors=True)
         handout(base + ".tmp", "none")
-        p = subprocess.run(["make", "-s", "all"], cwd=base + ".tmp", capture_output=True,
+        p = subprocess.run(["make", "-s", "-j2", "all"], cwd=base + ".tmp", capture_output=True,
                            text=True, timeout=900)
         assert p.returncode == 0, "the unstubbed student tree does not build:\n" + p.stderr[-3000:]
         with open(os.path.join(base + ".tmp", ".roundtrip-stamp"), "w") as f:
