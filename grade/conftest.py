@@ -180,10 +180,10 @@ def boot_stop_leaves_out(stub, items):
     those marked with it; of the others, those of earlier labs and those
     with no exercise never run its lab's code (their boots end before it,
     or do not boot), and so do those that run no environment where the
-    stub's code runs only for one (labdeps.USER_ONLY), and are left out. What runs: every test of its
-    lab or later that is not marked with it (each must pass; of a later
-    lab's, one per set of marks), and a marked one per lab (each must
-    fail)."""
+    stub's code runs only for one (labdeps.USER_ONLY), and are left out.
+    What runs: every test of its lab or later that is not marked with it
+    (each must pass; of a later lab's, one per set of marks), and a marked
+    one per lab (each must fail)."""
     import labdeps
     stub_lab = labdeps.EXERCISE_LAB.get(stub)
     out, sampled = [], set()
