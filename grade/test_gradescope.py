@@ -5,6 +5,7 @@ Gradescope runs it: unpacked into a scratch folder shaped like
 import fcntl
 import json
 import os
+import re
 import stat
 import subprocess
 import zipfile
@@ -43,11 +44,27 @@ JOS_TESTS = "test_lab4 or test_boot_path_runs_memory_checks"
 SUBSET = "-k '%s'" % JOS_TESTS
 
 
+def outside_make(environ):
+    """environ as a process started outside make sees it. make exports its
+    command-line variables (make test PRETEND=kvm) twice: in MAKEFLAGS and
+    as variables of their own; either would reach the autograder's make and
+    override what a test pretends."""
+    flags = environ.get("MAKEFLAGS", "")
+    assigned = flags.split(" -- ", 1)[1] if " -- " in flags else ""
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} | set(re.findall(r"(?:^|(?<!\\) )(\w+)=", assigned))
+    return {k: v for k, v in environ.items() if k not in drop}
+
+
+def test_outside_make_drops_the_outer_makes_variables():
+    env = {"MAKEFLAGS": r"j2 -- PRETEND=kvm\ noqemu2 QEMU=/q V=1", "MAKELEVEL": "1",
+           "PRETEND": "kvm noqemu2", "QEMU": "/q", "V": "1", "HOME": "/root", "PATH": "/bin"}
+    assert outside_make(env) == {"HOME": "/root", "PATH": "/bin"}
+    assert outside_make({"MAKEFLAGS": "j2", "PRETEND": "kvm"}) == {"PRETEND": "kvm"}
+
+
 def run_autograder(root, subset=SUBSET, **env):
-    # As Gradescope starts it: not from a make, whose command-line
-    # variables (make test PRETEND=kvm) would reach the autograder's own
-    # make through MAKEFLAGS and override what this test pretends.
-    outer = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # As Gradescope starts it: not from a make (outside_make).
+    outer = outside_make(os.environ)
     p = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True,
                        env=dict(outer, AUTOGRADER_ROOT=str(root), GRADE_PYTESTARGS=subset,
                                 **env),

@@ -219,3 +219,20 @@ def test_editors_get_a_compilation_database():
                        cwd=harness.ROOT,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-3000:]
+
+
+def test_pretend_kvm_without_a_stand_in_is_refused_before_grading(monkeypatch):
+    # As on a machine with no /dev/kvm, a system QEMU without x2APIC under
+    # TCG and no make fetch-qemu: every KVM grader would fail, so make test
+    # PRETEND=kvm stops at once and says what to fetch.
+    monkeypatch.setattr(harness, "PRETEND", {"kvm"})
+    monkeypatch.setattr(harness, "real_kvm", lambda: False)
+    monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: None)
+    monkeypatch.setattr(harness, "qemu_caps", lambda qemu=None: {"QEMU_VERSION": "7.2.22"})
+    problem = harness.stand_in_problem()
+    assert problem and "QEMU 7.2.22 does not" in problem and "make fetch-qemu" in problem, problem
+    monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: "/q2" if hidden_ok else None)
+    assert harness.stand_in_problem() is None       # a hidden second QEMU stands in
+    monkeypatch.setattr(harness, "real_kvm", lambda: True)
+    monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: None)
+    assert harness.stand_in_problem() is None       # real KVM needs no stand-in
