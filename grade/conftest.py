@@ -50,8 +50,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "developer: a test of the project itself (host parsers, "
                             "the student-tree round trip, make's checks); make grade leaves it out")
     problem = harness.pretend_problem()
-    if not problem and not hasattr(config, "workerinput"):
-        problem = harness.stand_in_problem()
     if problem:
         raise pytest.UsageError(problem)
     config._grade_start = time.monotonic()

@@ -67,8 +67,7 @@ def pretend_problem():
 
 
 def stand_in_problem():
-    """Why PRETEND=kvm cannot stand KVM boots in here, or None. (Asked once,
-    before any grader runs: it probes QEMU.)"""
+    """Why PRETEND=kvm cannot stand KVM boots in here, or None."""
     if "kvm" in PRETEND and not real_kvm() and x2apic_tcg_qemu(hidden_ok=True) is None:
         return ("PRETEND=kvm: without /dev/kvm, KVM boots stand in under TCG on a QEMU that "
                 "emulates x2APIC, and there is none here (QEMU %s does not); make fetch-qemu "
@@ -221,10 +220,10 @@ def kvm_stand_in(boot):
     """The boot PRETEND=kvm runs for a KVM boot on a machine without
     /dev/kvm: TCG, the same CPU model with x2APIC offered (as KVM offers
     it), on a QEMU whose TCG emulates x2APIC."""
+    problem = stand_in_problem()
+    if problem:
+        raise RuntimeError(problem)
     qemu = x2apic_tcg_qemu(hidden_ok=True)
-    if qemu is None:
-        raise RuntimeError("PRETEND=kvm: a KVM boot stands in under TCG on a QEMU that emulates "
-                           "x2APIC, and there is none here (make fetch-qemu brings one)")
     return dataclasses.replace(boot, kvm=False, qemu=qemu,
                                x2apic="on" if boot.x2apic == "default" else boot.x2apic)
 

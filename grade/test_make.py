@@ -221,16 +221,18 @@ def test_editors_get_a_compilation_database():
     assert p.returncode == 0, p.stderr[-3000:]
 
 
-def test_pretend_kvm_without_a_stand_in_is_refused_before_grading(monkeypatch):
+def test_pretend_kvm_without_a_stand_in_names_the_fix(monkeypatch):
     # As on a machine with no /dev/kvm, a system QEMU without x2APIC under
-    # TCG and no make fetch-qemu: every KVM grader would fail, so make test
-    # PRETEND=kvm stops at once and says what to fetch.
+    # TCG and no make fetch-qemu: a KVM grader under PRETEND=kvm cannot
+    # boot, and says what to fetch.
     monkeypatch.setattr(harness, "PRETEND", {"kvm"})
     monkeypatch.setattr(harness, "real_kvm", lambda: False)
     monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: None)
     monkeypatch.setattr(harness, "qemu_caps", lambda qemu=None: {"QEMU_VERSION": "7.2.22"})
     problem = harness.stand_in_problem()
     assert problem and "QEMU 7.2.22 does not" in problem and "make fetch-qemu" in problem, problem
+    with pytest.raises(RuntimeError, match="make fetch-qemu"):
+        harness.kvm_stand_in(harness.Boot(kvm=True))
     monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: "/q2" if hidden_ok else None)
     assert harness.stand_in_problem() is None       # a hidden second QEMU stands in
     monkeypatch.setattr(harness, "real_kvm", lambda: True)
