@@ -479,8 +479,17 @@ def run(name, config=None, **kw):
         boot = kvm_stand_in(boot)
     os.makedirs(LOGDIR, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    # Runs of one name share their log files, and pytest-xdist's workers
+    # each make a module's shared run (lab 1's one boot, for instance) at
+    # the same moment: one at a time, or one unlinks the other's QEMU log.
+    with open(os.path.join(LOGDIR, safe + ".lock"), "a") as named:
+        fcntl.flock(named, fcntl.LOCK_EX)
+        return _run_named(safe, boot)
+
+
+def _run_named(safe, boot):
     qemu_log = os.path.join(LOGDIR, safe + ".qemu.log")
-    if os.path.exists(qemu_log):
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(qemu_log)
     # A short path of its own: a UNIX socket's path is limited to 108 bytes,
     # and the tree may be deep.
@@ -500,9 +509,9 @@ def run(name, config=None, **kw):
         with _machine_share(boot.exclusive):
             start = time.monotonic()
             status, out, err, cpu_states, monitor_out, stopped_on = _run_qemu(full, boot, monitor)
+            end = time.monotonic()
     finally:
         shutil.rmtree(mondir, ignore_errors=True)
-    elapsed = time.monotonic() - start
 
     log = out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     if boot.firmware == "uefi":
@@ -514,8 +523,10 @@ def run(name, config=None, **kw):
             qlog = f.read()
     except FileNotFoundError:
         qlog = ""
-    return QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
-                   elapsed, shlex.join(cmd), cpu_states, monitor_out, stopped_on)
+    r = QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
+                end - start, shlex.join(cmd), cpu_states, monitor_out, stopped_on)
+    r.span = (start, end)   # when QEMU ran, on time.monotonic()'s clock
+    return r
 
 
 def _run_qemu(full, boot, monitor):
