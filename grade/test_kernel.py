@@ -111,7 +111,6 @@ def test_qemu_refusing_its_arguments_is_reported():
                                   "invalid option"), r.explain("expected QEMU's own complaint")
 
 
-@pytest.mark.no_exercises
 def test_runs_of_one_name_take_turns():
     # pytest-xdist's workers each make a module's shared boot (lab 1's
     # lab1_run) at the same moment, under one name and so one set of log
