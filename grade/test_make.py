@@ -1,8 +1,10 @@
 """The build's interface: wrong make variables, missing packages, gdb."""
 
 import contextlib
+import dataclasses
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -90,6 +92,34 @@ def test_good_variables_reach_qemu():
                  "-kernel obj/kern/kernel", "-append 'apic=xapic'", "-machine q35",
                  "isa-debug-exit"):
         assert want in cmd, "%r missing from %s" % (want, cmd)
+
+
+@pytest.mark.parametrize("boot", [
+    dict(),
+    dict(cpus=4, kargs="monitor=off run=hello*4", disk="DISK"),
+    dict(cpus=8, smpopts="sockets=2,cores=4", kargs="lab=5 fs=on", disk="DISK"),
+    dict(cpus=2, kargs="", disk=""),
+    dict(mem="4G", x2apic="on", kargs="lab=2", disk=None),
+    dict(make_extra=["TCG_CPU=qemu64,+smep,+smap"], kargs="crash=smap"),
+    dict(make_extra=["QEMU_EXIT_DEVICE="]),
+], ids=["default", "disk", "topology", "nodisk", "makesdefault", "tcgcpu", "noexit"])
+def test_harness_runs_the_line_make_prints(boot, tmp_path):
+    # The harness asks make once for boots that differ only in KARGS and
+    # DISK, and puts each boot's own into the line: it must be make's line.
+    if boot.get("disk") == "DISK":
+        boot["disk"] = str(tmp_path / "fs.img")
+        open(boot["disk"], "w").close()
+    b = harness.Boot(**boot)
+    want = shlex.split(harness.make("print-qemu", *b.make_vars()).stdout.strip())
+    for _ in range(2):      # asked of make, then remembered
+        assert harness.qemu_command(b) == want
+    # Another boot with the same line but for its KARGS and DISK.
+    other = dataclasses.replace(b, kargs=b.kargs + " schedtrace=on",
+                                disk=(str(tmp_path / "other.img") if b.disk else b.disk))
+    if other.disk:
+        open(other.disk, "w").close()
+    want = shlex.split(harness.make("print-qemu", *other.make_vars()).stdout.strip())
+    assert harness.qemu_command(other) == want
 
 
 def test_machine_leaves_out_what_tcg_does_not_need():
