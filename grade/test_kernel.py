@@ -1,7 +1,6 @@
 """The kernel's reports: command-line warnings, the monitor, fault dumps."""
 
 import re
-import threading
 
 import pytest
 
@@ -109,31 +108,6 @@ def test_qemu_refusing_its_arguments_is_reported():
     r = harness.run("qemu-refuses", qemu_extra=["-no-such-option"], timeout=30)
     assert r.outcome().startswith("QEMU refused to run: qemu-system-x86_64: -no-such-option: "
                                   "invalid option"), r.explain("expected QEMU's own complaint")
-
-
-def test_runs_of_one_name_take_turns():
-    # pytest-xdist's workers each make a module's shared boot (lab 1's
-    # lab1_run) at the same moment, under one name and so one set of log
-    # files: if both QEMUs ran at once, one would unlink the other's QEMU
-    # log (the run then fails on a file that is not there) or read it.
-    both = threading.Barrier(2)
-    runs = []
-
-    def one():
-        both.wait()
-        runs.append(harness.run("same-name", kargs="monitor=off exitat=smp", timeout=60))
-
-    threads = [threading.Thread(target=one) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(runs) == 2, "a run raised (see the captured output)"
-    for r in runs:
-        assert r.status == harness.EXIT_PASS, r.explain("each boot must pass")
-        assert "CPU Reset" in r.qemu_log, "a run lost its own QEMU log:\n" + r.qemu_log[-500:]
-    first, second = sorted(r.span for r in runs)
-    assert first[1] <= second[0], "the runs overlapped: %r and %r" % (first, second)
 
 
 # A CPU model with SMEP and SMAP: TCG emulates both when asked.
