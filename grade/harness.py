@@ -409,10 +409,20 @@ def qemu_command(boot):
     """The argument list `make qemu-nox` would run for this boot."""
     if boot.boot == "grub":
         _build_iso(boot)
-    elif '"' not in boot.kargs and "'" not in boot.kargs:
+    elif _fills_holes(boot):
         return _direct_command(boot)
     line = make("print-qemu", *boot.make_vars()).stdout.strip()
     return shlex.split(line)
+
+
+def _fills_holes(boot):
+    """Whether make would copy this boot's KARGS and DISK into its line as
+    they are: words make and the shell leave alone, a disk that exists (the
+    checks conf/check.mk makes), and no make_extra of their own."""
+    return (re.fullmatch(r"[\w=,.:*+/@%\- \t]*", boot.kargs) is not None and
+            (not boot.disk or (re.fullmatch(r"[\w.:/@%+-]+", boot.disk) is not None
+                               and os.path.isfile(boot.disk))) and
+            not any(re.match(r"\s*(KARGS|DISK|QEMU_DISK)\b", v) for v in boot.make_extra))
 
 
 def _direct_command(boot):

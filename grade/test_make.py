@@ -128,7 +128,12 @@ def test_runs_of_one_name_take_turns():
     dict(mem="4G", x2apic="on", kargs="lab=2", disk=None),
     dict(make_extra=["TCG_CPU=qemu64,+smep,+smap"], kargs="crash=smap"),
     dict(make_extra=["QEMU_EXIT_DEVICE="]),
-], ids=["default", "disk", "topology", "nodisk", "makesdefault", "tcgcpu", "noexit"])
+    # What make or the shell would change, or make_extra overrides: make's own line.
+    dict(kargs="a=$HOME b=`id -u` c=\\t"),
+    dict(make_extra=["KARGS=other"]),
+    dict(disk="DISK", make_extra=["DISK="]),
+], ids=["default", "disk", "topology", "nodisk", "makesdefault", "tcgcpu", "noexit",
+        "shellwords", "extrakargs", "extradisk"])
 def test_harness_runs_the_line_make_prints(boot, tmp_path):
     # The harness asks make once for boots that differ only in KARGS and
     # DISK, and puts each boot's own into the line: it must be make's line.
