@@ -11,6 +11,7 @@ stubbed is known to fail exactly those tests.
 
 import json
 import os
+import re
 import sys
 import time
 
@@ -248,9 +249,10 @@ def summarize(exc):
     text = problem
     if outcome and outcome[0] not in problem:
         text += "; " + outcome[0]
+    marks = re.search(r"GOOD/BAD/MISSING marks: (\S+)\)", str(exc))
     if log:
-        text += " [log: %s]" % log[0]
-    return text[:300]
+        text += " [log: %s%s]" % (log[0], ", marks: " + marks.group(1) if marks else "")
+    return text[:400]
 
 
 class GradeReport:
@@ -305,7 +307,7 @@ class GradeReport:
         tr.write_line("Score: %d/%d" % (got, total))
         if got < total:
             tr.write_line("Each test's serial log is in %s/<test>.log; a failed one also has "
-                          "<test>.marked.log (GOOD/BAD/MISSING marks). `make grade V=1` shows "
+                          "a .marked.log with GOOD/BAD/MISSING marks, named on its line. `make grade V=1` shows "
                           "full tracebacks." % os.path.relpath(harness.LOGDIR, harness.ROOT))
         self.unearnable = self.unearnable_points()
         for line in self.unearnable:

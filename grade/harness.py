@@ -252,9 +252,18 @@ class QemuRun:
             # busy host (a "10" of "1013"), and no expectation reads it.
             # (After a panic, the grace period's lines are kept.)
             self.lines = self.lines[:self.lines.index(stopped_on) + 1]
-        # What the test looked for: line index -> GOOD/BAD, and MISSING patterns.
-        self.marks = {}
-        self.missing = []
+        # What each test looked for: line index -> GOOD/BAD, and MISSING
+        # patterns. A module's shared run (lab 1's one boot) is read by
+        # several tests; each test's marks are its own.
+        self._marks = {}
+
+    @property
+    def marks(self):
+        return self._marks.setdefault(current_test(), ({}, []))[0]
+
+    @property
+    def missing(self):
+        return self._marks.setdefault(current_test(), ({}, []))[1]
 
     @property
     def logfile(self):
@@ -311,7 +320,9 @@ class QemuRun:
 
     def explain(self, problem):
         where = "".join("\n    " + s for s in self.cpu_states)
-        marked = os.path.join(LOGDIR, self.name + ".marked.log")
+        test = current_test()
+        own = test in ("", self.name, "test_" + self.name)   # a run of its own test's name
+        marked = os.path.join(LOGDIR, self.name + ("" if own else "." + test) + ".marked.log")
         with open(marked, "w") as f:
             f.write(self.annotated())
         return ("%s\n  run: %s\n  outcome: %s%s\n  serial log: %s (last lines below; with "
@@ -515,6 +526,14 @@ def _machine_share(exclusive):
             fcntl.flock(running, fcntl.LOCK_UN)
             if exclusive:
                 fcntl.flock(gate, fcntl.LOCK_UN)
+
+
+def current_test():
+    """The running test's function name (with its parameters), from
+    pytest's PYTEST_CURRENT_TEST, made safe for a file name; "" outside a
+    test."""
+    nodeid = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", nodeid.rsplit("::", 1)[-1])
 
 
 def run(name, config=None, **kw):

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+import conftest
 import harness
 
 # A test of the project itself, not a lab grader: `make test` runs it,
@@ -118,6 +119,27 @@ def test_runs_of_one_name_take_turns():
         assert "CPU Reset" in r.qemu_log, "a run lost its own QEMU log:\n" + r.qemu_log[-500:]
     first, second = sorted(r.span for r in runs)
     assert first[1] <= second[0], "the runs overlapped: %r and %r" % (first, second)
+
+
+def test_a_shared_runs_marks_are_each_tests_own(monkeypatch):
+    # Lab 1's graders read one boot. A failing test's marked log must show
+    # what it looked for, not what the tests before it found.
+    r = harness.QemuRun("shared-marks", harness.Boot(), harness.EXIT_PASS,
+                        "first line\nsecond line\n", "", "", 0.0, "qemu")
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "grade/test_x.py::test_one (call)")
+    r.expect("^first line$")
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", "grade/test_x.py::test_two[a b] (call)")
+    with pytest.raises(AssertionError) as failed:
+        r.expect("^second line$", "^third line$")
+    marked = os.path.join(harness.LOGDIR, "shared-marks.test_two_a_b_.marked.log")
+    assert os.path.relpath(marked, harness.ROOT) in str(failed.value), str(failed.value)
+    # make grade's one line for the failure names both logs.
+    line = conftest.summarize(failed.value)
+    assert line.endswith("[log: obj/grade/shared-marks.log, marks: %s]"
+                         % os.path.relpath(marked, harness.ROOT)), line
+    with open(marked) as f:
+        lines = f.read().splitlines()
+    assert lines == ["        first line", "GOOD    second line", "MISSING '^third line$'"], lines
 
 
 @pytest.mark.parametrize("boot", [
