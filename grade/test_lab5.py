@@ -450,6 +450,26 @@ def test_shell_session_in_x2apic_mode():
     check_session(r, commands)
 
 
+@mark(spawns(forks=True) + ["console_intr"])
+def test_a_line_longer_than_the_input_ring_arrives_whole():
+    # 3000 characters written at once, as a paste or a pipe brings them:
+    # more than the kernel's console ring (512) and readline's buffer (1024)
+    # hold. The UART and QEMU hold back what the ring has no room for, so
+    # readline sees the line in order and keeps its first 1023 characters;
+    # the rest of the line, and the line after it, are not lost or mixed up.
+    long = "echo " + "x" * 2995
+    steps = [(prompts(1), "type", (long + "\recho after\r").encode()),
+             (prompts(3), "monitor", "quit")]
+    r = harness.run("lab5-longline", kargs="monitor=off run=icode",
+                    disk=fsimage.copy_image("lab5-longline"), steps=steps, timeout=120,
+                    stop_on=SHELL_LOST)
+    log = KERNEL_LINE.sub("", r.log)
+    kept = long[:1023]
+    want = "$ %s\n%s\n$ echo after\nafter\n$ " % (kept, kept[len("echo "):])
+    assert want in log, r.explain("expected the line cut to readline's 1023 characters, "
+                                  "echoed and run, then 'echo after' run")
+
+
 # ---------------------------------------------------------------------------
 # Beyond JOS: the disk on every boot path, and on the second QEMU.
 

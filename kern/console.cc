@@ -377,11 +377,16 @@ Spinlock cons_in_lock("console input");
 Atomic<bool> input_arrived;
 bool interrupts_on;	// set once, by the boot CPU, before any environment runs
 
+// Moves what the device has into the ring, until the ring is full: then
+// the rest waits in the device (the UART's FIFO, and QEMU behind it, holds
+// back what is typed or piped in), and is taken as the ring empties, since
+// every cons_getc polls first. Taking it anyway would overwrite characters
+// not yet read, and a full ring would then look empty.
 void
 cons_poll(int (*proc)())
 {
 	int c;
-	while ((c = proc()) != -1) {
+	while ((cons.wpos + 1) % CONSBUFSIZE != cons.rpos && (c = proc()) != -1) {
 		if (c == 0)
 			continue;
 		cons.buf[cons.wpos++] = static_cast<uint8_t>(c);
