@@ -97,6 +97,28 @@ def test_257_cpus_without_cpuid_leaf_0xb():
     r.expect_absent(r"local APIC reports ID", r"answered with an APIC ID")
 
 
+@pytest.mark.developer
+@pytest.mark.exclusive
+@pytest.mark.skipif(not harness.tcg_x2apic(), reason="this QEMU's TCG cannot emulate x2APIC, "
+                    "which APIC IDs above 255 need (make test runs this file again on the second "
+                    "QEMU, from make fetch-qemu)")
+def test_serial_bring_up_beyond_255_on_qboot():
+    # qboot leaves every AP's local APIC in xAPIC mode, where a destination
+    # matches on its low 8 bits: starting APIC ID k also starts the waiting
+    # AP 256+k, on k's stack. The trampoline must halt it untouched, its
+    # own INIT-SIPI-SIPI start it later, and the kernel say what happened.
+    # ID 255 must go last: to a waiting xAPIC, 0xFF means every CPU.
+    n = 260
+    r = harness.run("qemu-serial-260", cpus=n, boot="direct", x2apic="on", timeout=240,
+                    kargs="monitor=off exitat=smp smpboot=serial")
+    r.expect_pass()
+    expect_all_started(r, n, mode="x2APIC")
+    r.expect(r"^SMP: %d AP\(s\) also answered the INIT-SIPI-SIPI of a CPU whose APIC ID has "
+             r"the same low 8 bits .*CPU %d with APIC ID %d, answered CPU %d's, ID %d\), and "
+             r"halted until their own$" % (n - 257, n - 1, n - 1, n - 257, n - 257))
+    r.expect_absent(r"were halted", r"answered with an APIC ID")
+
+
 @pytest.mark.slow
 @pytest.mark.exclusive
 @mark(bringup(288, serial=False, x2apic=True))

@@ -226,10 +226,28 @@ report_strays()
 	if (mpentry_stray)
 		cprintf("SMP: %u CPU(s) answered with an APIC ID the firmware did not list (the "
 			"last: %u) and were halted\n", mpentry_stray, mpentry_stray_id);
-	if (mpentry_wrong_stack)
-		cprintf("SMP: %u AP(s) were halted: mpentry_kstack did not hold the top of their own "
-			"stack (the last: CPU %u, whose stack ends at %#lx)\n", mpentry_wrong_stack,
-			mpentry_wrong_stack_cpu, kstack_top(mpentry_wrong_stack_cpu));
+	if (mpentry_wrong_stack) {
+		// An AP waits for its STARTUP in xAPIC mode, where a destination
+		// matches on its low 8 bits: an IPI for APIC ID 1 also starts a
+		// waiting AP with ID 257. The trampoline halts such an AP before it
+		// touches the stack; its own INIT-SIPI-SIPI starts it again.
+		const Cpu *halted = &cpus[mpentry_wrong_stack_cpu];
+		const Cpu *alias = nullptr;
+		for (const Cpu *c = cpus; c < cpus + ncpu && !alias; c++)
+			if (c != halted && (c->apic_id & 0xFF) == (halted->apic_id & 0xFF))
+				alias = c;
+		if (alias)
+			cprintf("SMP: %u AP(s) also answered the INIT-SIPI-SIPI of a CPU whose APIC ID "
+				"has the same low 8 bits (they wait in xAPIC mode, which compares only "
+				"those: the last, CPU %u with APIC ID %u, answered CPU %u's, ID %u), and "
+				"halted until their own\n", mpentry_wrong_stack, halted->cpu_id,
+				halted->apic_id, alias->cpu_id, alias->apic_id);
+		else
+			cprintf("SMP: %u AP(s) were halted: mpentry_kstack did not hold the top of "
+				"their own stack (the last: CPU %u, whose stack ends at %#lx)\n",
+				mpentry_wrong_stack, mpentry_wrong_stack_cpu,
+				kstack_top(mpentry_wrong_stack_cpu));
+	}
 	if (late_aps.load())
 		cprintf("SMP: %u AP(s) answered after being given up on, and halted\n",
 			late_aps.load());
@@ -269,11 +287,38 @@ addressable(const Cpu *c)
 	return false;
 }
 
+// The order a serial bring-up starts the APs in: the firmware's, except
+// that in x2APIC mode an AP with APIC ID 0xFF goes last. Until it starts,
+// an AP's local APIC is in xAPIC mode (reset leaves it there, and qboot
+// does not change it), where destination 0xFF means every CPU: INIT-SIPI-
+// SIPI for ID 255 would also start every AP still waiting, each on a stack
+// not its own (the trampoline halts them, and they are started again in
+// their turn). Last, it finds none waiting: the APs started before it
+// switched themselves to x2APIC mode, where 0xFF is one CPU's ID.
+int
+serial_start_order(Cpu **order)
+{
+	int n = 0;
+	Cpu *last = nullptr;
+	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
+		if (c->apic_id == 0xFF && lapic_mode == LapicMode::X2apic)
+			last = c;
+		else
+			order[n++] = c;
+	}
+	if (last)
+		order[n++] = last;
+	return n;
+}
+
 // JOS: one AP at a time; each must report before the next starts.
 void
 start_aps_serially(BringupStats *stats)
 {
-	for (Cpu *c = cpus + 1; c < cpus + ncpu; c++) {
+	static Cpu *order[NCPU];
+	int naps = serial_start_order(order);
+	for (int i = 0; i < naps; i++) {
+		Cpu *c = order[i];
 		if (!addressable(c))
 			continue;
 		// LAB 4 EXERCISE boot_aps BEGIN
