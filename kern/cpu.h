@@ -48,6 +48,10 @@ struct Cpu {
 	bool panicking;			// set by _panic, to catch a panic inside a panic
 	bool lapic_on;			// lapic_init ran on this CPU
 	bool in_monitor;		// in the kernel monitor, waiting for input
+	// A long task the CPU does with its locks held, on purpose (the boot
+	// CPU starting the others: 255 CPUs one at a time take 17 s under TCG).
+	// Those who wait for its locks meanwhile are not reported as stalled.
+	const char *busy_with;
 	// Bumped while this CPU moves (each step of an AP's start, each turn
 	// of a lock wait): the boot CPU waits for an AP that reported in as
 	// long as this changes, however slowly the host runs it.

@@ -323,7 +323,11 @@ kern_main_on_kstack()
 	// reach the scheduler while the boot CPU is still setting up.
 	lock_kernel();
 	// LAB 4 EXERCISE kernel_lock END
+	// The APs that have started wait for the kernel lock until every CPU
+	// has: hundreds of CPUs, one at a time, take many seconds.
+	thiscpu->busy_with = "starting the other CPUs";
 	boot_aps();
+	thiscpu->busy_with = nullptr;
 	boot_phase("boot_aps");
 	boot_phase_report();
 	crash_if_asked();

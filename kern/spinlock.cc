@@ -97,8 +97,13 @@ Spinlock::lock()
 			report_at = clock_deadline_us(stall_report_us());
 			starve_at = clock_deadline_us(kStarveUs);
 		} else if (report_at != ~0UL && clock_passed(report_at)) {
-			report_stall();
-			report_at = ~0UL;
+			// While the holder does a task it announced, the wait is
+			// counted again from now.
+			Cpu *holder = cpu_;
+			bool busy = holder != nullptr && holder->busy_with != nullptr;
+			if (!busy)
+				report_stall();
+			report_at = busy ? clock_deadline_us(stall_report_us()) : ~0UL;
 		}
 		if (clock_passed(starve_at) && turn_.claim_turn(me)) {
 			if (spins % kSpinsBeforeNap == 0 && lapic_ready())
