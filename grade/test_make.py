@@ -218,13 +218,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port):
-    """Waits (bounded) for QEMU's gdb stub to listen."""
+def wait_for_port(port, proc):
+    """Waits (bounded) for QEMU's gdb stub to listen; fails with what make
+    printed if it ended first."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
+        if proc.poll() is not None:
+            pytest.fail("make qemu-nox-gdb ended (status %d) before its gdb stub listened:\n%s"
+                        % (proc.returncode, proc.stdout.read().decode(errors="replace")[-2000:]))
         time.sleep(0.1)
     pytest.fail("QEMU's gdb stub never listened on port %d" % port)
 
@@ -234,41 +238,50 @@ def qemu_waiting_for_gdb(*make_vars):
     """Starts `make qemu-nox-gdb` (bounded) and yields once its gdb stub
     listens; stops QEMU afterwards."""
     port = free_port()
-    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "KARGS=monitor=off", *make_vars]
+    # DISK=: QEMU locks its disk image, and the other gdb test's QEMU may
+    # have the tree's one open.
+    vars_ = ["GDBPORT=%d" % port, "BOOT=direct", "KARGS=monitor=off", "DISK=", *make_vars]
     harness.make(".gdbinit", *vars_)
     qemu = subprocess.Popen(["timeout", "-k", "5", "90", "make", "-s", "qemu-nox-gdb"] + vars_,
                             cwd=harness.ROOT, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
-        wait_for_port(port)
-        yield
+        wait_for_port(port, qemu)
+        yield port
     finally:
         os.killpg(qemu.pid, 15)
         qemu.wait(timeout=30)
 
 
-def gdb_batch(*commands):
-    """Runs gdb with the generated .gdbinit and commands; returns its output."""
-    cmd = ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", ".gdbinit"]
+def gdb_batch(port, tmp_path, *commands):
+    """Runs gdb with the generated .gdbinit, for the QEMU at port, and
+    commands; returns its output. (Each test reads a copy with its own port:
+    the tree's one .gdbinit is rewritten by every make qemu-nox-gdb, and
+    another test's may run at the same time.)"""
+    with open(os.path.join(harness.ROOT, ".gdbinit")) as f:
+        text = re.sub(r"localhost:\d+", "localhost:%d" % port, f.read())
+    gdbinit = tmp_path / "gdbinit"
+    gdbinit.write_text(text)
+    cmd = ["timeout", "60", "gdb", "-q", "-n", "-batch", "-x", str(gdbinit)]
     for c in commands:
         cmd += ["-ex", c]
     p = subprocess.run(cmd, cwd=harness.ROOT, capture_output=True, text=True)
     return p.stdout + p.stderr
 
 
-def test_gdb_stops_at_a_kernel_breakpoint():
-    with qemu_waiting_for_gdb("CPUS=2"):
-        out = gdb_batch("break check_page_alloc", "continue", "bt", "info threads", "kill")
+def test_gdb_stops_at_a_kernel_breakpoint(tmp_path):
+    with qemu_waiting_for_gdb("CPUS=2") as port:
+        out = gdb_batch(port, tmp_path, "break check_page_alloc", "continue", "bt", "info threads", "kill")
     assert "Temporary breakpoint 1, kern_main" in out, out
     assert re.search(r"Breakpoint 2, .*check_page_alloc \(\)", out), out
     assert "mem_init" in out, "the backtrace should show the caller:\n" + out
     assert re.search(r"Thread 1\.2 \(CPU#1", out), "each vCPU should be a gdb thread:\n" + out
 
 
-def test_gdb_stops_in_mp_main_on_an_ap():
-    with qemu_waiting_for_gdb("CPUS=4"):
-        out = gdb_batch("break mp_main", "continue", "info threads", "kill")
+def test_gdb_stops_in_mp_main_on_an_ap(tmp_path):
+    with qemu_waiting_for_gdb("CPUS=4") as port:
+        out = gdb_batch(port, tmp_path, "break mp_main", "continue", "info threads", "kill")
     hit = re.search(r"Thread (?:1\.)?(\d+) hit Breakpoint 2, mp_main \(c=0x[0-9a-f]+ <cpus\+\d+>\)", out)
     assert hit, out
     assert hit.group(1) != "1", "mp_main runs on APs, not the boot CPU:\n" + out

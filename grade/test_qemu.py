@@ -157,6 +157,17 @@ def test_x2apic_on_warns_only_where_tcg_cannot():
     assert warned == (not harness.tcg_x2apic()), p.stderr
 
 
+@pytest.mark.developer
+def test_a_boot_leaves_qemu_silent():
+    # Nothing on QEMU's stderr when all goes well: make fetch-qemu's QEMU
+    # printed "failed to open module: libpipewire-0.3.so.0" on every run,
+    # probing audio modules for the PC speaker.
+    r = harness.run("qemu-silent", cpus=2, kargs="monitor=off exitat=smp")
+    r.expect_pass()
+    assert r.stderr.strip() == "", "QEMU (%s) printed:\n%s" % (harness.qemu_caps().get(
+        "QEMU_VERSION"), r.stderr)
+
+
 @mark(bringup(1))
 def test_exit_leaves_no_misleading_line():
     # Newer QEMUs stop the machine a little after the exit-port write: the
