@@ -15,10 +15,10 @@ ifeq ($(call num_gt,$(CPUS),$(QEMU_TCG_MAX_CPUS))$(KVM),yes0)
 $(error CPUS=$(CPUS) needs KVM=1: more than 255 CPUs need x2APIC, and this QEMU's TCG ($(QEMU_VERSION)) cannot emulate it (QEMU 9 and later can: make fetch-qemu, then QEMU=$(OBJDIR)/qemu-backports))
 endif
 
-ifeq ($(shell echo '$(MEM)' | grep -Ex '[1-9][0-9]*[MG]?'),)
-$(error MEM=$(MEM) is not valid: MEM takes a size like 64M, 512M or 6G)
+ifeq ($(shell echo '$(MEM)' | grep -Ex '[1-9][0-9]*[MGmg]?'),)
+$(error MEM=$(MEM) is not valid: MEM takes a size in MiB or GiB, like 64M, 512M or 6G)
 endif
-MEM_MIB := $(shell echo '$(MEM)' | awk '/G$$/ { print $$0 * 1024; next } { print $$0 + 0 }')
+MEM_MIB := $(shell echo '$(MEM)' | awk '/[Gg]$$/ { print $$0 * 1024; next } { print $$0 + 0 }')
 ifeq ($(call num_gt,32,$(MEM_MIB)),yes)
 $(error MEM=$(MEM) is too small: the kernel needs at least MEM=32M)
 endif

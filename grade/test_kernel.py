@@ -25,9 +25,9 @@ def test_malformed_kernel_argument_uses_default():
     r = harness.run("karg-malformed", kargs="apic=banana smpboot monitor=off exitat=smp")
     r.expect_pass()
     r.expect(r"^warning: kernel argument 'apic=banana' is not valid: expected "
-             r"apic=auto\|xapic\|x2apic; using auto",
+             r"apic=auto\|xapic\|x2apic; ignored \(the default is auto\)",
              r"^warning: kernel argument 'smpboot' needs a value: "
-             r"smpboot=serial\|parallel; using serial")
+             r"smpboot=serial\|parallel; ignored \(the default is serial\)")
 
 
 @mark(envs() + ["debuginfo_line"])

@@ -29,8 +29,10 @@ BAD_VARIABLES = [
     ("BOOT=floppy", "BOOT=floppy is not valid: BOOT takes grub"),
     ("KVM=yes", "KVM=yes is not valid: KVM takes 0"),
     ("X2APIC=maybe", "X2APIC=maybe is not valid: X2APIC takes default, on or off"),
-    ("MEM=lots", "MEM=lots is not valid: MEM takes a size like 64M"),
+    ("MEM=lots", "MEM=lots is not valid: MEM takes a size in MiB or GiB, like 64M"),
+    ("MEM=2T", "MEM=2T is not valid: MEM takes a size in MiB or GiB, like 64M"),
     ("MEM=16M", "MEM=16M is too small: the kernel needs at least MEM=32M"),
+    ("MEM=16m", "MEM=16m is too small: the kernel needs at least MEM=32M"),
     ("KARGS=apic='x2apic'", "KARGS must not contain quotes"),
     ("FIRMWARE=efi", "FIRMWARE=efi is not valid: FIRMWARE takes bios (SeaBIOS) or uefi (OVMF)"),
 ]
@@ -130,8 +132,11 @@ def test_a_shared_runs_marks_are_each_tests_own(monkeypatch):
     r.expect("^first line$")
     monkeypatch.setenv("PYTEST_CURRENT_TEST", "grade/test_x.py::test_two[a b] (call)")
     with pytest.raises(AssertionError) as failed:
-        r.expect("^second line$", "^third line$")
+        r.expect("^second line$", r"^third \(line\)$")
     marked = os.path.join(harness.LOGDIR, "shared-marks.test_two_a_b_.marked.log")
+    # The pattern as written, as JOS shows it: not repr's doubled backslashes.
+    assert str(failed.value).startswith(r"missing from the serial log: '^third \(line\)$'"), \
+        str(failed.value)
     assert os.path.relpath(marked, harness.ROOT) in str(failed.value), str(failed.value)
     # make grade's one line for the failure names both logs.
     line = conftest.summarize(failed.value)
@@ -139,7 +144,7 @@ def test_a_shared_runs_marks_are_each_tests_own(monkeypatch):
                          % os.path.relpath(marked, harness.ROOT)), line
     with open(marked) as f:
         lines = f.read().splitlines()
-    assert lines == ["        first line", "GOOD    second line", "MISSING '^third line$'"], lines
+    assert lines == ["        first line", "GOOD    second line", r"MISSING '^third \(line\)$'"], lines
 
 
 @pytest.mark.parametrize("boot", [

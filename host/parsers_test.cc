@@ -678,10 +678,24 @@ TEST(Cmdline, ProblemsAreReportedAndDefaultsKept)
 	EXPECT_EQ(a.crashcpu, 0U);
 	EXPECT_EQ(a.smpboot, SmpBoot::Serial);
 	EXPECT_TRUE(m.mention("kernel argument 'apic=banana' is not valid: expected "
-			      "apic=auto|xapic|x2apic; using auto")) << m.all();
+			      "apic=auto|xapic|x2apic; ignored (the default is auto)")) << m.all();
 	EXPECT_TRUE(m.mention("unknown kernel argument 'bogus=1' ignored (known: lab, apic, ")) << m.all();
 	EXPECT_TRUE(m.mention("kernel argument 'monitor' needs a value")) << m.all();
 	EXPECT_TRUE(m.mention("'crashcpu=99999999999' is not valid")) << m.all();
+}
+
+TEST(Cmdline, ABadWordLeavesAnEarlierValue)
+{
+	// The message must not claim the default: an earlier word stands.
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("monitor=off monitor apic=x2apic apic=x3apic", &a, &m), 2);
+	EXPECT_FALSE(a.monitor);
+	EXPECT_EQ(a.apic, ApicMode::X2apic);
+	EXPECT_TRUE(m.mention("kernel argument 'monitor' needs a value: monitor=on|off; ignored "
+			      "(the default is on)")) << m.all();
+	EXPECT_TRUE(m.mention("kernel argument 'apic=x3apic' is not valid: expected "
+			      "apic=auto|xapic|x2apic; ignored (the default is auto)")) << m.all();
 }
 
 TEST(Cmdline, RunGrammar)

@@ -192,11 +192,13 @@ cmdline_parse(const char *cmdline, KernelArgs *args,
 			report(diag, ctx, "unknown kernel argument '%.*s' ignored (known: %s)",
 			       wlen, word, known);
 		} else if (eq == word + wlen) {
-			report(diag, ctx, "kernel argument '%s' needs a value: %s=%s; using %s",
-			       spec->key, spec->key, spec->accepted, spec->fallback);
+			report(diag, ctx, "kernel argument '%s' needs a value: %s=%s; ignored "
+			       "(the default is %s)", spec->key, spec->key, spec->accepted,
+			       spec->fallback);
 		} else if (!apply(*spec, args, eq + 1, word + wlen - eq - 1)) {
 			report(diag, ctx, "kernel argument '%.*s' is not valid: expected %s=%s; "
-			       "using %s", wlen, word, spec->key, spec->accepted, spec->fallback);
+			       "ignored (the default is %s)", wlen, word, spec->key, spec->accepted,
+			       spec->fallback);
 		} else {
 			problems--;
 		}
