@@ -310,6 +310,18 @@ def test_make_qemu_prints_just_the_command_line():
     assert "the kernel finished and exited QEMU (status 33)" in p.stderr, p.stderr
 
 
+def test_run_of_a_shell_tool_says_where_it_prints():
+    # ls started by the kernel has no file descriptor 1, so it prints
+    # nothing: make says why, and how to reach it through the shell.
+    args = ["BOOT=direct", "DISK=", "KARGS=monitor=off exitat=entry", *harness.qemu_vars()]
+    p = harness.make("run-ls-nox", *args, check=False, timeout=120)
+    assert "smpjos: ls reads and writes file descriptors 0 and 1" in p.stderr and \
+        "make shell-nox, then type ls." in p.stderr, p.stderr
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    p = harness.make("run-hello-nox", *args, check=False, timeout=120)
+    assert "file descriptors" not in p.stderr, p.stderr
+
+
 def test_editors_get_a_compilation_database():
     # make writes obj/compile_commands.json; clangd (.clangd) and VS Code
     # (.vscode/settings.json) read it. Every kernel and user file is there,
