@@ -428,11 +428,13 @@ def qemu_command(boot):
 
 def _fills_holes(boot):
     """Whether make would copy this boot's KARGS and DISK into its line as
-    they are: words make and the shell leave alone, a disk that exists (the
-    checks conf/check.mk makes), and no make_extra of their own."""
+    they are: words make and the shell leave alone, a disk that exists and
+    is not empty (the checks conf/check.mk makes), and no make_extra of
+    their own."""
     return (re.fullmatch(r"[\w=,.:*+/@%\- \t]*", boot.kargs) is not None and
             (not boot.disk or (re.fullmatch(r"[\w.:/@%+-]+", boot.disk) is not None
-                               and os.path.isfile(boot.disk))) and
+                               and os.path.isfile(boot.disk)
+                               and os.path.getsize(boot.disk) > 0)) and
             not any(re.match(r"\s*(KARGS|DISK|QEMU_DISK)\b", v) for v in boot.make_extra))
 
 

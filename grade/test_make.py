@@ -34,6 +34,7 @@ BAD_VARIABLES = [
     ("MEM=16M", "MEM=16M is too small: the kernel needs at least MEM=32M"),
     ("MEM=16m", "MEM=16m is too small: the kernel needs at least MEM=32M"),
     ("KARGS=apic='x2apic'", "KARGS must not contain quotes"),
+    ("DISK=/dev/null", "DISK=/dev/null is empty (0 bytes): the disk would have no sectors"),
     ("FIRMWARE=efi", "FIRMWARE=efi is not valid: FIRMWARE takes bios (SeaBIOS) or uefi (OVMF)"),
 ]
 
@@ -166,7 +167,7 @@ def test_harness_runs_the_line_make_prints(boot, tmp_path):
     # DISK, and puts each boot's own into the line: it must be make's line.
     if boot.get("disk") == "DISK":
         boot["disk"] = str(tmp_path / "fs.img")
-        open(boot["disk"], "w").close()
+        (tmp_path / "fs.img").write_bytes(b"\0" * 4096)
     b = harness.Boot(**boot)
     want = shlex.split(harness.make("print-qemu", *b.make_vars()).stdout.strip())
     for _ in range(2):      # asked of make, then remembered
@@ -175,7 +176,7 @@ def test_harness_runs_the_line_make_prints(boot, tmp_path):
     other = dataclasses.replace(b, kargs=b.kargs + " schedtrace=on",
                                 disk=(str(tmp_path / "other.img") if b.disk else b.disk))
     if other.disk:
-        open(other.disk, "w").close()
+        (tmp_path / "other.img").write_bytes(b"\0" * 4096)
     want = shlex.split(harness.make("print-qemu", *other.make_vars()).stdout.strip())
     assert harness.qemu_command(other) == want
 
