@@ -323,6 +323,13 @@ def test_run_of_a_shell_tool_says_where_it_prints():
     assert "file descriptors" not in p.stderr, p.stderr
 
 
+def test_run_of_no_such_program_is_refused():
+    p = harness.make("run-hellp-nox", "BOOT=direct", check=False)
+    assert p.returncode != 0, p.stdout
+    assert "run-hellp-nox: there is no user program 'hellp' (user/hellp.cc); the programs " \
+        "are: " in p.stderr and " hello " in p.stderr, p.stderr
+
+
 def test_editors_get_a_compilation_database():
     # make writes obj/compile_commands.json; clangd (.clangd) and VS Code
     # (.vscode/settings.json) read it. Every kernel and user file is there,
