@@ -450,7 +450,7 @@ def test_shell_session_in_x2apic_mode():
     check_session(r, commands)
 
 
-@mark(spawns(forks=True) + ["console_intr"])
+@mark(shares(spawns(forks=True) + ["console_intr"]))
 def test_a_line_longer_than_the_input_ring_arrives_whole():
     # 3000 characters written at once, as a paste or a pipe brings them:
     # more than the kernel's console ring (512) and readline's buffer (1024)
