@@ -109,8 +109,9 @@ def test_serial_bring_up_beyond_255_on_qboot():
     # own INIT-SIPI-SIPI start it later, and the kernel say what happened.
     # ID 255 must go last: to a waiting xAPIC, 0xFF means every CPU.
     n = 260
+    # aptimeout: a busy host may hold back one AP's first steps for seconds.
     r = harness.run("qemu-serial-260", cpus=n, boot="direct", x2apic="on", timeout=240,
-                    kargs="monitor=off exitat=smp smpboot=serial")
+                    kargs="monitor=off exitat=smp smpboot=serial aptimeout=30000")
     r.expect_pass()
     expect_all_started(r, n, mode="x2APIC")
     r.expect(r"^SMP: %d AP\(s\) also answered the INIT-SIPI-SIPI of a CPU whose APIC ID has "
