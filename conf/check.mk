@@ -78,15 +78,15 @@ endif
 empty :=
 space := $(empty) $(empty)
 ifneq ($(DISK),)
+ifneq ($(findstring $(comma),$(DISK))$(findstring $(space),$(DISK)),)
+$(error DISK=$(DISK): QEMU's -drive cannot take a file name with a comma or a space; copy the image somewhere else)
+endif
 ifneq ($(DISK),$(OBJDIR)/fs/fs.img)
 ifeq ($(wildcard $(DISK)),)
 $(error DISK=$(DISK): no such file; DISK takes a disk image (by default $(OBJDIR)/fs/fs.img, which make builds) or nothing, DISK= for no disk)
 endif
-ifneq ($(shell test -s '$(DISK)' || echo empty),)
+ifneq ($(shell test -b '$(subst ','\'',$(DISK))' -o -s '$(subst ','\'',$(DISK))' || echo empty),)
 $(error DISK=$(DISK) is empty (0 bytes): the disk would have no sectors; give an image fs/fsformat made (make builds $(OBJDIR)/fs/fs.img; copy it), or DISK= for no disk)
 endif
-endif
-ifneq ($(findstring $(comma),$(DISK))$(findstring $(space),$(DISK)),)
-$(error DISK=$(DISK): QEMU's -drive cannot take a file name with a comma or a space; copy the image somewhere else)
 endif
 endif

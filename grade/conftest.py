@@ -249,10 +249,11 @@ def summarize(exc):
     text = problem
     if outcome and outcome[0] not in problem:
         text += "; " + outcome[0]
+    text = text[:300]       # the log paths whole, after it
     marks = re.search(r"GOOD/BAD/MISSING marks: (\S+)\)", str(exc))
     if log:
         text += " [log: %s%s]" % (log[0], ", marks: " + marks.group(1) if marks else "")
-    return text[:400]
+    return text
 
 
 class GradeReport:

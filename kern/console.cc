@@ -377,17 +377,23 @@ Spinlock cons_in_lock("console input");
 Atomic<bool> input_arrived;
 bool interrupts_on;	// set once, by the boot CPU, before any environment runs
 
-// Moves what the device has into the ring, until the ring is full: then
-// the rest waits in the device (the UART's FIFO, and QEMU behind it, holds
-// back what is typed or piped in), and is taken as the ring empties, since
-// every cons_getc polls first. Taking it anyway would overwrite characters
-// not yet read, and a full ring would then look empty.
+// Moves what the device has into the ring; never over characters not yet
+// read (a full ring would then look empty). The UART's input waits in the
+// device while the ring is full (its FIFO, and QEMU behind it, hold back
+// what is typed or piped in), and is taken as the ring empties, since every
+// cons_getc polls first. The keyboard's is read anyway, and its characters
+// dropped: kbd_getc must see every scan code, releases of Shift and Ctrl
+// too, and the controller's own queue is small.
 void
 cons_poll(int (*proc)())
 {
+	bool holds_back = proc == serial_getc;
 	int c;
-	while ((cons.wpos + 1) % CONSBUFSIZE != cons.rpos && (c = proc()) != -1) {
-		if (c == 0)
+	for (;;) {
+		bool full = (cons.wpos + 1) % CONSBUFSIZE == cons.rpos;
+		if ((full && holds_back) || (c = proc()) == -1)
+			return;
+		if (c == 0 || full)
 			continue;
 		cons.buf[cons.wpos++] = static_cast<uint8_t>(c);
 		if (cons.wpos == CONSBUFSIZE)

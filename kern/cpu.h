@@ -51,7 +51,7 @@ struct Cpu {
 	// A long task the CPU does with its locks held, on purpose (the boot
 	// CPU starting the others: 255 CPUs one at a time take 17 s under TCG).
 	// Those who wait for its locks meanwhile are not reported as stalled.
-	const char *busy_with;
+	Atomic<const char *> busy_with;
 	// Bumped while this CPU moves (each step of an AP's start, each turn
 	// of a lock wait): the boot CPU waits for an AP that reported in as
 	// long as this changes, however slowly the host runs it.

@@ -325,9 +325,9 @@ kern_main_on_kstack()
 	// LAB 4 EXERCISE kernel_lock END
 	// The APs that have started wait for the kernel lock until every CPU
 	// has: hundreds of CPUs, one at a time, take many seconds.
-	thiscpu->busy_with = "starting the other CPUs";
+	thiscpu->busy_with.store("starting the other CPUs", MemoryOrder::relaxed);
 	boot_aps();
-	thiscpu->busy_with = nullptr;
+	thiscpu->busy_with.store(nullptr, MemoryOrder::relaxed);
 	boot_phase("boot_aps");
 	boot_phase_report();
 	crash_if_asked();

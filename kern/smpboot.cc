@@ -233,15 +233,17 @@ report_strays()
 		// touches the stack; its own INIT-SIPI-SIPI starts it again.
 		const Cpu *halted = &cpus[mpentry_wrong_stack_cpu];
 		const Cpu *alias = nullptr;
-		for (const Cpu *c = cpus; c < cpus + ncpu && !alias; c++)
+		for (const Cpu *c = cpus + 1; c < cpus + ncpu && !alias; c++)
 			if (c != halted && (c->apic_id & 0xFF) == (halted->apic_id & 0xFF))
 				alias = c;
 		if (alias)
 			cprintf("SMP: %u AP(s) also answered the INIT-SIPI-SIPI of a CPU whose APIC ID "
 				"has the same low 8 bits (they wait in xAPIC mode, which compares only "
 				"those: the last, CPU %u with APIC ID %u, answered CPU %u's, ID %u), and "
-				"halted until their own\n", mpentry_wrong_stack, halted->cpu_id,
-				halted->apic_id, alias->cpu_id, alias->apic_id);
+				"halted %s\n", mpentry_wrong_stack, halted->cpu_id,
+				halted->apic_id, alias->cpu_id, alias->apic_id,
+				lapic_can_address(halted->apic_id) ? "until their own" :
+				"(xAPIC mode cannot address them: they stay halted)");
 		else
 			cprintf("SMP: %u AP(s) were halted: mpentry_kstack did not hold the top of "
 				"their own stack (the last: CPU %u, whose stack ends at %#lx)\n",

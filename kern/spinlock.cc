@@ -57,6 +57,11 @@ constexpr uint64_t kStarveUs = 5000;
 // lock that is never released shows up as a message naming its holder and
 // where it was taken, not as a silent hang. The wait goes on (a holder may
 // be slow, not stuck).
+// How long a wait may go unreported while the holder does a task it
+// announced (Cpu::busy_with): 288 CPUs started one at a time on a busy
+// 2-core host take well under this.
+constexpr uint64_t kBusyCapUs = 120000000;
+
 uint64_t
 stall_report_us()
 {
@@ -86,7 +91,7 @@ Spinlock::lock()
 	// to answer an IPI).
 	Cpu *me = thiscpu;
 	int spins = 0;
-	uint64_t report_at = 0, starve_at = 0, nap_us = kFirstNapUs;
+	uint64_t report_at = 0, starve_at = 0, busy_until = 0, nap_us = kFirstNapUs;
 	while (!turn_.try_take(me)) {
 		me->heartbeat.fetch_add(1, MemoryOrder::relaxed);	// waiting, not stuck
 		if (++spins < kSpinsBeforeNap) {
@@ -98,12 +103,19 @@ Spinlock::lock()
 			starve_at = clock_deadline_us(kStarveUs);
 		} else if (report_at != ~0UL && clock_passed(report_at)) {
 			// While the holder does a task it announced, the wait is
-			// counted again from now.
+			// counted again from now, up to a bound: a task that never
+			// ends (a bring-up loop without a deadline) is still named.
 			Cpu *holder = cpu_;
-			bool busy = holder != nullptr && holder->busy_with != nullptr;
-			if (!busy)
-				report_stall();
-			report_at = busy ? clock_deadline_us(stall_report_us()) : ~0UL;
+			const char *task = holder ? holder->busy_with.load(MemoryOrder::relaxed)
+						  : nullptr;
+			if (task != nullptr && busy_until == 0)
+				busy_until = clock_deadline_us(MAX(kBusyCapUs, 10 * stall_report_us()));
+			if (task != nullptr && !clock_passed(busy_until)) {
+				report_at = clock_deadline_us(stall_report_us());
+			} else {
+				report_stall(task);
+				report_at = ~0UL;
+			}
 		}
 		if (clock_passed(starve_at) && turn_.claim_turn(me)) {
 			if (spins % kSpinsBeforeNap == 0 && lapic_ready())
@@ -150,7 +162,7 @@ Spinlock::unlock()
 // being reported (its CPU may hold anything), and while the holder sits in
 // the kernel monitor, waiting for a person.
 void
-Spinlock::report_stall()
+Spinlock::report_stall(const char *task)
 {
 	Cpu *holder = cpu_;
 	uint64_t pcs[ARRAY_SIZE(pcs_)];
@@ -168,8 +180,12 @@ Spinlock::report_stall()
 		cprintf("  rip %016lx  %s:%d: %s+%lu\n", pc, info.file, info.line, info.fn_name,
 			pc - info.fn_addr);
 	}
-	cprintf("warning: if CPU %u never releases %s, look for a path from there that "
-		"returns without unlocking it\n", holder->cpu_id, name_);
+	if (task != nullptr)
+		cprintf("warning: CPU %u said it was %s, and still is: look for a loop there "
+			"without a bound\n", holder->cpu_id, task);
+	else
+		cprintf("warning: if CPU %u never releases %s, look for a path from there that "
+			"returns without unlocking it\n", holder->cpu_id, name_);
 }
 
 bool

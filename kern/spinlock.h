@@ -30,7 +30,7 @@ public:
 	const char *name() const { return name_; }
 
 private:
-	void report_stall();
+	void report_stall(const char *task);	// task: what the holder said it was doing
 
 	LockTurn<Cpu> turn_;		// the lock word, and a starving waiter's turn
 	const char *name_;
