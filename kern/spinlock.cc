@@ -57,15 +57,19 @@ constexpr uint64_t kStarveUs = 5000;
 // lock that is never released shows up as a message naming its holder and
 // where it was taken, not as a silent hang. The wait goes on (a holder may
 // be slow, not stuck).
-// How long a wait may go unreported while the holder does a task it
-// announced (Cpu::busy_with): 288 CPUs started one at a time on a busy
-// 2-core host take well under this.
-constexpr uint64_t kBusyCapUs = 120000000;
-
 uint64_t
 stall_report_us()
 {
 	return static_cast<uint64_t>(kargs.lockreport_ms) * 1000;
+}
+
+// How long a wait may go unreported while the holder does a task it
+// announced (Cpu::busy_with): 288 CPUs started one at a time on a busy
+// 2-core host take well under this.
+uint64_t
+busy_cap_us()
+{
+	return MAX(120000000UL, 10 * stall_report_us());
 }
 
 } // namespace
@@ -109,7 +113,7 @@ Spinlock::lock()
 			const char *task = holder ? holder->busy_with.load(MemoryOrder::relaxed)
 						  : nullptr;
 			if (task != nullptr && busy_until == 0)
-				busy_until = clock_deadline_us(MAX(kBusyCapUs, 10 * stall_report_us()));
+				busy_until = clock_deadline_us(busy_cap_us());
 			if (task != nullptr && !clock_passed(busy_until)) {
 				report_at = clock_deadline_us(stall_report_us());
 			} else {
@@ -171,7 +175,8 @@ Spinlock::report_stall(const char *task)
 		return;
 	ConsoleGuard guard;
 	cprintf("warning: CPU %d has waited %lu ms for lock %s, held by CPU %u since:\n",
-		cpunum(), stall_report_us() / 1000, name_, holder->cpu_id);
+		cpunum(), (task ? busy_cap_us() : stall_report_us()) / 1000, name_,
+		holder->cpu_id);
 	for (uint64_t pc : pcs) {
 		if (pc == 0)
 			break;
