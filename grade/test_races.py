@@ -260,9 +260,10 @@ def test_an_ap_that_keeps_moving_is_not_given_up_on():
     # aptimeout=1000, but it is alive, so the boot waits and says how long.
     # CPU 1 waits those 3 s for the kernel lock, which the boot CPU holds
     # while it starts the others: on purpose, so not reported as a stall.
-    # (Environments run after, so that the APs take the lock.)
+    # (Environments run after, so that the APs take the lock. lockreport=2500:
+    # under CPU 1's 3 s wait, and well over an ordinary wait on a busy host.)
     r = harness.run("race-apslow", cpus=4, kargs="monitor=off run=hello crash=apslow "
-                    "crashcpu=2 aptimeout=1000 lockreport=1000")
+                    "crashcpu=2 aptimeout=1000 lockreport=2500")
     r.expect_pass()
     r.expect(r"^crash: CPU 2 takes 3 s to finish starting$",
              r"^SMP: CPU 2 \(APIC ID 2\) took [3-9]\d{3} ms to finish starting after it reported "
