@@ -67,12 +67,19 @@ vector_stubs:
 
 // RFLAGS.AC suspends SMAP: user code may set it (popf) and then trap, and
 // the CPU keeps it on entry, so the kernel would run with SMAP off. Clear
-// it on every entry, where the CPU has SMAP (clac exists only there);
-// iretq puts back the interrupted code's flags.
+// it on every entry (iretq puts back the interrupted code's flags). Not
+// with clac: KVM's instruction emulator on hosts without hardware
+// virtualization (PVM) has no clac or stac, and stops the guest there.
+// popfq runs everywhere; it is skipped when AC is already clear, as it
+// nearly always is.
 .macro CLEAR_AC
-	testb	$1, smap_enabled(%rip)
-	jz	88f
-	clac
+	pushfq
+	testl	$FL_AC, (%rsp)
+	jz	87f
+	andl	$~FL_AC, (%rsp)
+	popfq
+	jmp	88f
+87:	leaq	8(%rsp), %rsp
 88:
 .endm
 
