@@ -58,12 +58,54 @@ endif
 # need x2APIC, and only a TCG that emulates it can.
 QEMU_TCG_MAX_CPUS := $(if $(filter yes,$(QEMU_TCG_X2APIC)),$(QEMU_Q35_MAX_CPUS),255)
 
-# What the probe found, for the graders (grade/harness.py) and people.
-print-qemu-caps:
+# The host's KVM (conf/kvm-caps.sh), where a goal may run KVM or shows what
+# the host offers: KVM_KIND (hardware, paravirtual, none) and KVM_KIND_WHY,
+# read each time (a host fact, and cheap); KVM_CPU_DROP, the features of
+# KVM_CPU this host's KVM lacks, asked once per QEMU and model (QEMU warns
+# about each on every CPU of every boot: pni under PVM).
+ifneq ($(QEMU_GOALS),)
+ifneq ($(filter 1,$(KVM))$(filter print-qemu-caps,$(MAKECMDGOALS)),)
+KVM_KIND_LINE := $(shell KVM_DEV=$(or $(KVM_DEV),/dev/kvm) conf/kvm-caps.sh kind)
+KVM_KIND := $(firstword $(KVM_KIND_LINE))
+KVM_KIND_WHY := $(wordlist 2,$(words $(KVM_KIND_LINE)),$(KVM_KIND_LINE))
+ifneq ($(KVM_KIND),none)
+KVM_CAPS_KEY := $(shell printf '%s %s' '$(QEMU_CAPS_KEY)' '$(KVM_CPU)' | md5sum | cut -c1-12)
+KVM_DROP_FILE := $(OBJDIR)/qemu-caps/$(KVM_CAPS_KEY).kvm-drop.mk
+ifeq ($(wildcard $(KVM_DROP_FILE)),)
+KVM_DROP_PROBE := $(shell conf/kvm-caps.sh drop '$(KVM_CPU)' $(QEMU_CMD) > $(KVM_DROP_FILE).$$$$ && \
+	mv -f $(KVM_DROP_FILE).$$$$ $(KVM_DROP_FILE) && echo ok)
+ifneq ($(KVM_DROP_PROBE),ok)
+$(error could not ask $(QEMU_CMD) which features of -cpu $(KVM_CPU) KVM gives (conf/kvm-caps.sh drop))
+endif
+endif
+include $(KVM_DROP_FILE)
+# How fast this KVM runs the kernel next to TCG: one short boot under each,
+# measured once per QEMU and CPU model (a rule: it needs the kernel).
+KVM_SPEED_FILE := $(OBJDIR)/qemu-caps/$(KVM_CAPS_KEY).kvm-speed.mk
+endif
+endif
+endif
+
+# KVM_SPEED_FILE's two figures, as the shell reads them in a recipe.
+kvm_speed = $$(sed -n 's/^$(1) := //p' $(KVM_SPEED_FILE))
+
+$(OBJDIR)/qemu-caps/%.kvm-speed.mk: | $(KERNEL)
+	@echo "smpjos: timing one short boot under this host's KVM ($(KVM_KIND)) and under TCG, once ($@)" >&2
+	$(Q)conf/kvm-caps.sh speed $(KERNEL) $(QBOOT) '$(KVM_CPU)$(KVM_CPU_DROP)' $(QEMU_CMD) > $@.$$$$ && mv -f $@.$$$$ $@
+
+# What the probes found, for the graders (grade/harness.py) and people.
+print-qemu-caps: $(KVM_SPEED_FILE)
 	@echo "QEMU_VERSION=$(QEMU_VERSION)"
 	@echo "QEMU_Q35_MAX_CPUS=$(QEMU_Q35_MAX_CPUS)"
 	@echo "QEMU_TCG_X2APIC=$(QEMU_TCG_X2APIC)"
 	@echo "QEMU_TCG_MAX_CPUS=$(QEMU_TCG_MAX_CPUS)"
+	@echo "KVM_KIND=$(KVM_KIND)"
+	@echo "KVM_KIND_WHY=$(KVM_KIND_WHY)"
+ifneq ($(KVM_SPEED_FILE),)
+	@echo "KVM_CPU_DROP=$(KVM_CPU_DROP)"
+	@echo "KVM_BOOT_MS=$(call kvm_speed,KVM_BOOT_MS)"
+	@echo "TCG_BOOT_MS=$(call kvm_speed,TCG_BOOT_MS)"
+endif
 
 # A second QEMU, beside the system's: Debian's bookworm-backports build
 # (QEMU 10), unpacked into obj/qemu-backports. make test then runs the boot,

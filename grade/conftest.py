@@ -92,6 +92,14 @@ def pytest_collection_modifyitems(config, items):
         if dev:
             config.hook.pytest_deselected(items=dev)
             items[:] = [item for item in items if not item.get_closest_marker("developer")]
+    # A paravirtual KVM's boots get longer bounds (harness.run): so does
+    # pytest-timeout's backstop for the tests that make them.
+    if harness.kvm_kind() == "paravirtual":
+        backstop = config.getini("timeout") or 600
+        for item in items:
+            if item.get_closest_marker("kvm"):
+                item.add_marker(pytest.mark.timeout(float(backstop) *
+                                                    harness.PARAVIRTUAL_BOUND_FACTOR))
     # The long tests first (KVM boots crawl on a nested host; slow ones are
     # slow everywhere): pytest-xdist hands tests out in this order, and a
     # long test that starts last leaves the other cores idle while it runs.

@@ -46,13 +46,24 @@ TIMEOUT_STATUSES = (124, 137)
 # like to the graders, so that one machine can try every kind a course runs
 # on. Words, space- or comma-separated:
 #   nokvm    as if /dev/kvm were absent
-#   kvm      as if it were there: KVM boots stand in under TCG, with the CPU
-#            KVM gives (qemu64, which KVM makes offer x2APIC), on a QEMU whose
-#            TCG emulates x2APIC (the one in use, or obj/qemu-backports)
+#   kvm      as if it were hardware KVM: KVM boots run under KVM where this
+#            machine's is hardware, else they stand in under TCG, with the
+#            CPU KVM gives (qemu64, which KVM makes offer x2APIC), on a QEMU
+#            whose TCG emulates x2APIC (the one in use, or obj/qemu-backports)
+#   pvm      as if it were paravirtual KVM (PVM, as on nested hosts without
+#            hardware virtualization): KVM boots run under KVM where this
+#            machine's is paravirtual, else they stand in as for kvm; either
+#            way with a paravirtual KVM's longer bounds
 #   noqemu2  as if there were no second QEMU in obj/qemu-backports
-PRETEND_WORDS = ("nokvm", "kvm", "noqemu2")
+PRETEND_WORDS = ("nokvm", "kvm", "pvm", "noqemu2")
 PRETEND = set(re.split(r"[\s,]+", os.environ.get("SMPJOS_PRETEND", "").strip())) - {""}
 SECOND_QEMU = os.path.join(ROOT, "obj", "qemu-backports")
+# The KVM kind each PRETEND word stands for.
+PRETEND_KVM = {"nokvm": None, "kvm": "hardware", "pvm": "paravirtual"}
+# A paravirtual KVM runs kernel code about 15 times slower than TCG (and 30
+# times on a boot that mostly builds page tables): its boots get this many
+# times the bound a test gives, which hardware KVM and TCG meet.
+PARAVIRTUAL_BOUND_FACTOR = 4
 
 
 def pretend_problem():
@@ -61,18 +72,20 @@ def pretend_problem():
     if unknown:
         return ("PRETEND=%s: unknown word(s) %s; PRETEND takes %s"
                 % (" ".join(sorted(PRETEND)), ", ".join(sorted(unknown)), ", ".join(PRETEND_WORDS)))
-    if {"kvm", "nokvm"} <= PRETEND:
-        return "PRETEND: kvm and nokvm contradict each other; give one"
+    kinds = sorted(PRETEND & set(PRETEND_KVM))
+    if len(kinds) > 1:
+        return "PRETEND: %s contradict each other; give one" % " and ".join(kinds)
     return None
 
 
 def stand_in_problem():
-    """Why PRETEND=kvm cannot stand KVM boots in here, or None."""
-    if "kvm" in PRETEND and not real_kvm() and x2apic_tcg_qemu(hidden_ok=True) is None:
-        return ("PRETEND=kvm: without /dev/kvm, KVM boots stand in under TCG on a QEMU that "
+    """Why a pretended KVM cannot stand KVM boots in here, or None."""
+    word = next(iter(PRETEND & {"kvm", "pvm"}), None)
+    if word and kvm_stands_in() and x2apic_tcg_qemu(hidden_ok=True) is None:
+        return ("PRETEND=%s: without %s KVM here, KVM boots stand in under TCG on a QEMU that "
                 "emulates x2APIC, and there is none here (QEMU %s does not); make fetch-qemu "
                 "brings one into obj/qemu-backports (PRETEND=noqemu2 still hides it from the "
-                "other graders)" % qemu_caps().get("QEMU_VERSION", "?"))
+                "other graders)" % (word, PRETEND_KVM[word], qemu_caps().get("QEMU_VERSION", "?")))
     return None
 
 
@@ -80,11 +93,37 @@ def real_kvm():
     return os.access("/dev/kvm", os.R_OK | os.W_OK)
 
 
+_real_kind = []
+
+
+def real_kvm_kind():
+    """This machine's KVM, as make sees it (conf/kvm-caps.sh): "hardware",
+    "paravirtual", or None."""
+    if not _real_kind:
+        out = subprocess.run([os.path.join(ROOT, "conf", "kvm-caps.sh"), "kind"],
+                             capture_output=True, text=True).stdout.split()
+        _real_kind.append(out[0] if out and out[0] != "none" else None)
+    return _real_kind[0] if real_kvm() else None
+
+
+def kvm_kind():
+    """The KVM the graders see: this machine's, or the one PRETEND names."""
+    for word, kind in PRETEND_KVM.items():
+        if word in PRETEND:
+            return kind
+    return real_kvm_kind()
+
+
 def kvm_available():
-    """Whether KVM boots can run here (or stand in: PRETEND=kvm)."""
-    if "nokvm" in PRETEND:
-        return False
-    return "kvm" in PRETEND or real_kvm()
+    """Whether KVM boots can run here (or stand in: PRETEND=kvm or pvm)."""
+    return kvm_kind() is not None
+
+
+def kvm_stands_in():
+    """Whether KVM boots stand in under TCG: PRETEND names a kind of KVM
+    this machine does not have."""
+    kind = kvm_kind()
+    return kind is not None and kind != real_kvm_kind()
 
 
 def second_qemu():
@@ -217,8 +256,8 @@ class Boot:
 
 
 def kvm_stand_in(boot):
-    """The boot PRETEND=kvm runs for a KVM boot on a machine without
-    /dev/kvm: TCG, the same CPU model with x2APIC offered (as KVM offers
+    """The boot PRETEND=kvm (or pvm) runs for a KVM boot on a machine
+    without that kind of KVM: TCG, the same CPU model with x2APIC offered (as KVM offers
     it), on a QEMU whose TCG emulates x2APIC."""
     problem = stand_in_problem()
     if problem:
@@ -550,7 +589,9 @@ def run(name, config=None, **kw):
     name names the log files (obj/grade/<name>.log); config is a Boot, or
     keyword arguments give Boot fields."""
     boot = config or Boot(**kw)
-    if boot.kvm and not real_kvm() and "kvm" in PRETEND:
+    if boot.kvm and kvm_kind() == "paravirtual":
+        boot = dataclasses.replace(boot, timeout=boot.timeout * PARAVIRTUAL_BOUND_FACTOR)
+    if boot.kvm and kvm_stands_in():
         boot = kvm_stand_in(boot)
     os.makedirs(LOGDIR, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 import harness
-from labdeps import cow, envs, mark, param, preempts
+from labdeps import cow, envs, mark, param, pgfault, preempts
 
 pytestmark = pytest.mark.lab(4)
 
@@ -226,6 +226,46 @@ def test_kvm_x2apic_yield_and_dumbfork():
                                    timeout=240, kargs="monitor=off run=yield*3,dumbfork"), 4)
     r.expect(r"^lapic: %s mode" % ("x2APIC" if r.x2apic else "xAPIC"),
              r"^All done in environment 00001002\.$", r"^19: I am the child!$")
+
+
+# SMEP and SMAP asked of the CPU model (KVM on a paravirtual host offers
+# them anyway; TCG emulates both), so that the RFLAGS.AC path is there.
+SMAP_CPU = "qemu64,+smep,+smap"
+
+
+@pytest.mark.kvm
+@mark(pgfault(2, x2apic=True))
+def test_kvm_runs_system_calls_faults_and_an_entry_with_rflags_ac():
+    # Every way into the kernel under KVM, where the instructions the kernel
+    # may use are those the host's KVM can run: a paravirtual one (PVM) has
+    # no clac or stac, and a boot that uses one stops at its first trap.
+    # System calls, a user fault that ends its environment, a fault its own
+    # handler takes, and a system call made with RFLAGS.AC set, which the
+    # kernel must clear on entry (crash=syssmap: its direct read of the
+    # caller's buffer must still fault, where the CPU has SMAP).
+    kvm = harness.kvm_available()
+    cpu = ["KVM_CPU=" + SMAP_CPU, "TCG_CPU=" + SMAP_CPU]
+    r = started(harness.run("kvm-traps", kvm=kvm, cpus=2, mem="64M", timeout=120,
+                            make_extra=cpu, kargs="monitor=off run=hello,faultread,faultalloc"), 2)
+    r.expect(r"^hello, world$", r"^\[0000100\d\] user fault va 00000000 ip 008[0-9a-f]{5}$",
+             r"^this string was faulted in at cafebffe$", r"^mmu: SMEP on, SMAP on$")
+    expect_no_cpu_model_warning(r)
+    r = harness.run("kvm-smapac", kvm=kvm, mem="64M", timeout=120, make_extra=cpu,
+                    kargs="monitor=off run=smapac crash=syssmap")
+    assert r.status == harness.EXIT_FAIL, r.explain("the kernel's direct read must fault")
+    r.expect_in_order(r"^mmu: SMEP on, SMAP on$",
+                      r"^crash: CPU 0 reads the caller's buffer at 0x[0-9a-f]+ directly \(the "
+                      r"caller's RFLAGS\.AC is set\)$",
+                      r"^kernel panic on CPU 0 at .*: kernel page fault on CPU 0: read from va ")
+    r.expect_absent(r"nothing stopped it")
+    expect_no_cpu_model_warning(r)
+
+
+def expect_no_cpu_model_warning(r):
+    """QEMU created the CPU model as asked: make left out what this host's
+    KVM cannot give (conf/kvm-caps.sh drop), so QEMU warns of nothing."""
+    warned = [l for l in r.stderr.splitlines() if "doesn't support requested feature" in l]
+    assert not warned, r.explain("QEMU warned about the CPU model: %s" % warned[0])
 
 
 @pytest.mark.kvm

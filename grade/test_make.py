@@ -358,7 +358,7 @@ def test_pretend_kvm_without_a_stand_in_names_the_fix(monkeypatch):
     # TCG and no make fetch-qemu: a KVM grader under PRETEND=kvm cannot
     # boot, and says what to fetch.
     monkeypatch.setattr(harness, "PRETEND", {"kvm"})
-    monkeypatch.setattr(harness, "real_kvm", lambda: False)
+    monkeypatch.setattr(harness, "real_kvm_kind", lambda: None)
     monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: None)
     monkeypatch.setattr(harness, "qemu_caps", lambda qemu=None: {"QEMU_VERSION": "7.2.22"})
     problem = harness.stand_in_problem()
@@ -367,6 +367,105 @@ def test_pretend_kvm_without_a_stand_in_names_the_fix(monkeypatch):
         harness.kvm_stand_in(harness.Boot(kvm=True))
     monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: "/q2" if hidden_ok else None)
     assert harness.stand_in_problem() is None       # a hidden second QEMU stands in
-    monkeypatch.setattr(harness, "real_kvm", lambda: True)
+    monkeypatch.setattr(harness, "real_kvm_kind", lambda: "hardware")
     monkeypatch.setattr(harness, "x2apic_tcg_qemu", lambda hidden_ok=False: None)
-    assert harness.stand_in_problem() is None       # real KVM needs no stand-in
+    assert harness.stand_in_problem() is None       # real hardware KVM needs no stand-in
+    # A paravirtual KVM is not the hardware KVM PRETEND=kvm asks for.
+    monkeypatch.setattr(harness, "real_kvm_kind", lambda: "paravirtual")
+    assert "PRETEND=kvm: without hardware KVM here" in harness.stand_in_problem()
+    monkeypatch.setattr(harness, "PRETEND", {"pvm"})
+    assert harness.stand_in_problem() is None       # ... but it is what PRETEND=pvm asks for
+
+
+@pytest.mark.parametrize("pretend,real,kind,stands_in", [
+    ((), "paravirtual", "paravirtual", False),
+    ((), "hardware", "hardware", False),
+    ((), None, None, False),
+    (("nokvm",), "paravirtual", None, False),
+    (("kvm",), "paravirtual", "hardware", True),
+    (("kvm",), "hardware", "hardware", False),
+    (("kvm",), None, "hardware", True),
+    (("pvm",), "paravirtual", "paravirtual", False),
+    (("pvm",), None, "paravirtual", True),
+    (("pvm",), "hardware", "paravirtual", True),
+])
+def test_pretend_gives_each_kind_of_kvm(monkeypatch, pretend, real, kind, stands_in):
+    monkeypatch.setattr(harness, "PRETEND", set(pretend))
+    monkeypatch.setattr(harness, "real_kvm_kind", lambda: real)
+    assert harness.kvm_kind() == kind
+    assert harness.kvm_stands_in() == stands_in
+    assert harness.kvm_available() == (kind is not None)
+
+
+def test_pretend_refuses_two_kinds_of_kvm(monkeypatch):
+    monkeypatch.setattr(harness, "PRETEND", {"kvm", "pvm"})
+    assert "kvm and pvm contradict" in harness.pretend_problem()
+    monkeypatch.setattr(harness, "PRETEND", {"nokvm", "pvm"})
+    assert "nokvm and pvm contradict" in harness.pretend_problem()
+
+
+def test_a_paravirtual_kvm_boot_gets_longer_bounds(monkeypatch):
+    # A paravirtual KVM runs kernel code many times slower than TCG: a KVM
+    # boot there is bounded by a multiple of the test's timeout.
+    seen = []
+    monkeypatch.setattr(harness, "_run_named", lambda safe, boot: seen.append(boot))
+    for kind, factor in (("paravirtual", harness.PARAVIRTUAL_BOUND_FACTOR), ("hardware", 1)):
+        monkeypatch.setattr(harness, "kvm_kind", lambda: kind)
+        monkeypatch.setattr(harness, "kvm_stands_in", lambda: False)
+        harness.run("bound-kvm", kvm=True, timeout=10)
+        harness.run("bound-tcg", kvm=False, timeout=10)
+        assert [b.timeout for b in seen] == [10 * factor, 10], (kind, seen)
+        seen.clear()
+
+
+def test_the_kernel_uses_no_instruction_a_paravirtual_kvm_lacks():
+    # KVM without hardware virtualization (PVM) runs the guest's kernel in
+    # its instruction emulator, which has no clac or stac: a kernel that
+    # uses one stops there under KVM on such a host (the trap entry's clac
+    # stopped every KVM boot). RFLAGS.AC is set and cleared through popfq.
+    kernel = os.path.join(harness.ROOT, "obj", "kern", "kernel")
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", kernel], capture_output=True,
+                         text=True, check=True).stdout
+    assert "<trapret>:" in out, "objdump did not disassemble the kernel"
+    bad = [l.strip() for l in out.splitlines() if re.search(r"\t(clac|stac)\b", l)]
+    assert not bad, "the kernel uses instructions a paravirtual KVM lacks:\n" + "\n".join(bad[:10])
+
+
+@pytest.mark.parametrize("dev,pvm,flags,kind", [
+    (False, False, "vmx", "none"),
+    (True, True, "fpu", "paravirtual"),
+    (True, False, "fpu vmx sse", "hardware"),
+    (True, False, "fpu svm", "hardware"),
+    (True, False, "fpu sse", "paravirtual"),
+])
+def test_kvm_caps_tells_the_kind_of_kvm(tmp_path, dev, pvm, flags, kind):
+    # Hardware KVM: the CPU shows vmx or svm. Paravirtual (PVM): /dev/kvm
+    # without them, or PVM's module loaded.
+    kvm = tmp_path / "kvm"
+    if dev:
+        kvm.write_text("")
+    modules = tmp_path / "module"
+    (modules / ("kvm_pvm" if pvm else "kvm")).mkdir(parents=True)
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\nflags\t\t: %s\n" % flags)
+    env = dict(os.environ, KVM_DEV=str(kvm), KVM_MODULE_DIR=str(modules),
+               KVM_CPUINFO=str(tmp_path / "cpuinfo"))
+    out = subprocess.run([os.path.join(harness.ROOT, "conf", "kvm-caps.sh"), "kind"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == kind, out
+
+
+def test_print_qemu_caps_names_the_kind_of_kvm():
+    p = harness.make("print-qemu-caps", "KVM_DEV=/nonexistent/kvm")
+    caps = dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
+    assert caps.get("KVM_KIND") == "none", p.stdout
+    assert caps.get("KVM_KIND_WHY") == "this machine has no /nonexistent/kvm", p.stdout
+    assert "KVM_BOOT_MS" not in caps, p.stdout
+    if harness.real_kvm_kind():
+        # Where there is a KVM: its kind, and one short boot under it and
+        # under TCG, in milliseconds.
+        p = harness.make("print-qemu-caps")
+        caps = dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
+        assert caps.get("KVM_KIND") == harness.real_kvm_kind(), p.stdout
+        for key in ("KVM_BOOT_MS", "TCG_BOOT_MS"):
+            assert re.fullmatch(r"\d+|timeout", caps.get(key, "")), p.stdout
+        assert caps["TCG_BOOT_MS"] != "timeout", p.stdout
