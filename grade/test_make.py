@@ -8,6 +8,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import tarfile
 import threading
 import time
 
@@ -469,3 +470,56 @@ def test_print_qemu_caps_names_the_kind_of_kvm():
         for key in ("KVM_BOOT_MS", "TCG_BOOT_MS"):
             assert re.fullmatch(r"\d+|timeout", caps.get(key, "")), p.stdout
         assert caps["TCG_BOOT_MS"] != "timeout", p.stdout
+
+
+def test_handin_packs_the_tree_whatever_else_runs_in_it(tmp_path):
+    # A student's tree: a git clone, an earlier lab's tarball, a new file of
+    # their own, and a grader writing its logs under obj/ all the while.
+    tree = tmp_path / "tree"
+    subprocess.run(["git", "clone", "-q", harness.ROOT, str(tree)], check=True)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=harness.ROOT, capture_output=True,
+                             text=True, check=True).stdout.split("\0")
+    for f in filter(None, tracked):       # this tree's files as they are now
+        if os.path.isfile(os.path.join(harness.ROOT, f)):
+            shutil.copy2(os.path.join(harness.ROOT, f), tree / f)
+    subprocess.run(["git", "commit", "-qam", "the tree as it is"], cwd=tree, capture_output=True)
+    (tree / "lab1-handin.tar.gz").write_bytes(b"an earlier hand-in")
+    (tree / "user" / "mine.cc").write_text("// a student's own program\n")
+    (tree / "obj" / "grade").mkdir(parents=True)
+    stop = threading.Event()
+
+    def busy():
+        n = 0
+        while not stop.is_set():
+            (tree / "obj" / "grade" / ("run%d.log" % (n % 50))).write_text("x" * n)
+            n += 1
+
+    writer = threading.Thread(target=busy)
+    writer.start()
+    try:
+        for _ in range(6):
+            p = subprocess.run(["make", "-s", "handin", "LAB=2"], cwd=tree, capture_output=True,
+                               text=True, timeout=120)
+            assert p.returncode == 0, p.stdout + p.stderr
+            assert "wrote lab2-handin.tar.gz" in p.stdout, p.stdout
+    finally:
+        stop.set()
+        writer.join()
+    with tarfile.open(tree / "lab2-handin.tar.gz") as tar:
+        names = [n.removeprefix("./") for n in tar.getnames()]
+    assert "user/mine.cc" in names and "GNUmakefile" in names and "kern/init.cc" in names, names
+    bad = [n for n in names if n.startswith(("obj/", ".git/")) or n.endswith("-handin.tar.gz")]
+    assert not bad, "the tarball holds build output, git's files or a tarball: %s" % bad[:5]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tree, capture_output=True,
+                            text=True, check=True).stdout
+    assert "handin" not in status, "git shows the tarballs:\n" + status
+    # A tree that is no git repository: the same, without obj/ and tarballs.
+    shutil.rmtree(tree / ".git")
+    p = subprocess.run(["make", "-s", "handin", "LAB=3"], cwd=tree, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with tarfile.open(tree / "lab3-handin.tar.gz") as tar:
+        names = [n.removeprefix("./") for n in tar.getnames()]
+    assert "user/mine.cc" in names and "kern/init.cc" in names, names
+    bad = [n for n in names if n.startswith("obj/") or n.endswith("-handin.tar.gz")]
+    assert not bad, "the tarball holds build output or a tarball: %s" % bad[:5]
