@@ -9,6 +9,7 @@ format for the latter). Tests name the lab exercises they depend on with
 stubbed is known to fail exactly those tests.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -50,12 +51,25 @@ def pytest_configure(config):
                             "(Boot.exclusive), for what a busy host skews")
     config.addinivalue_line("markers", "developer: a test of the project itself (host parsers, "
                             "the student-tree round trip, make's checks); make grade leaves it out")
+    harness.say = _past_capture(config)
     problem = harness.pretend_problem()
     if problem:
         raise pytest.UsageError(problem)
     config._grade_start = time.monotonic()
     if config.getoption("--grade", default=False) and not hasattr(config, "workerinput"):
         config.pluginmanager.register(GradeReport(config), "smpjos-grade")
+
+
+def _past_capture(config):
+    """A print for what a grader must say while it runs (a wait for another
+    run's lock): past pytest's capture, on the terminal of make grade."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def say(line):
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+    return say
 
 
 def pytest_sessionstart(session):
@@ -111,6 +125,7 @@ def pytest_runtest_setup(item):
     # The kernel runs the lab this grader belongs to (lab=N), as in a
     # student's tree for that lab.
     harness.CURRENT_LAB = lab_of(item)
+    harness.WAITED[0] = 0.0
     points = item.get_closest_marker("points")
     part = item.get_closest_marker("part")
     item.user_properties.append(("points", points.args[0] if points else 1))
@@ -242,6 +257,9 @@ def pytest_runtest_makereport(item, call):
     """Keeps a failure's one-line summary (what went wrong, how the run
     ended, where its log is) for make grade's report."""
     report = (yield).get_result()
+    if call.when == "call":
+        # Time spent waiting for other runs' locks is not the test's.
+        report.user_properties.append(("waited", harness.WAITED[0]))
     if call.excinfo is not None and report.failed:
         report.user_properties.append(("summary", summarize(call.excinfo.value)))
 
@@ -278,7 +296,10 @@ class GradeReport:
             "exercises": props.get("exercises", []),
             "outcome": "passed", "duration": 0.0, "reason": "", "summary": "",
             "where": (report.location[0], report.location[1] or 0, report.nodeid)})
-        entry["duration"] += report.duration
+        entry["duration"] += report.duration - props.get("waited", 0.0) if report.when == "call" \
+            else report.duration
+        entry["waited"] = entry.get("waited", 0.0) + (props.get("waited", 0.0)
+                                                      if report.when == "call" else 0.0)
         if props.get("summary"):
             entry["summary"] = props["summary"]
         if report.skipped and entry["outcome"] == "passed":
@@ -307,8 +328,11 @@ class GradeReport:
                 part_total += r["points"]
                 ok = r["outcome"] == "passed"
                 part_got += r["points"] if ok else 0
-                lines.append("  %s: %s (%.1fs)%s" % (name, "OK" if ok else "FAIL", r["duration"],
-                                                     "" if ok else ": " + (r["summary"] or "failed")))
+                waited = (", after %.0fs waiting for other runs" % r["waited"]
+                          if r.get("waited", 0) >= 1 else "")
+                lines.append("  %s: %s (%.1fs%s)%s" % (name, "OK" if ok else "FAIL", r["duration"],
+                                                       waited,
+                                                       "" if ok else ": " + (r["summary"] or "failed")))
             tr.write_line("%s (%d/%d):" % (part, part_got, part_total))
             for line in lines:
                 tr.write_line(line)

@@ -536,8 +536,9 @@ def strip_firmware_escapes(log):
 
 def _lock_dir():
     """Where the machine-wide run locks live: one place for every tree on
-    the machine (a batch grades several at once), else this tree's."""
-    d = os.path.join(tempfile.gettempdir(), "smpjos-locks")
+    the machine (a batch grades several at once), else this tree's.
+    SMPJOS_LOCKS names another place (tests)."""
+    d = os.environ.get("SMPJOS_LOCKS") or os.path.join(tempfile.gettempdir(), "smpjos-locks")
     try:
         os.makedirs(d, mode=0o1777, exist_ok=True)
         if os.access(d, os.W_OK):
@@ -548,6 +549,73 @@ def _lock_dir():
     return LOGDIR
 
 
+# How long the running test waited for locks other runs held (seconds),
+# and the one line that said so: conftest reports the test's time without
+# it. The line goes to the terminal as the wait begins, through `say`
+# (conftest points it past pytest's capture).
+WAITED = [0.0]
+say = print
+
+
+def _holder_note(what):
+    """Leaves a note of who holds a lock (for a waiter to name) while the
+    returned context lasts."""
+    d = os.path.join(_lock_dir(), "holders")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "%d-%d-%s" % (os.getpid(), threading.get_ident(), what))
+    with open(path, "w") as f:
+        f.write("%s in %s (pid %d)" % (current_test() or "a run", ROOT, os.getpid()))
+    stack = contextlib.ExitStack()
+    stack.callback(_remove, path)
+    return stack
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _holders(what):
+    """The notes of live holders of lock `what`, other than this process."""
+    d = os.path.join(_lock_dir(), "holders")
+    notes = []
+    for entry in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        pid, _, rest = entry.partition("-")
+        if not rest.endswith("-" + what) or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            with open(os.path.join(d, entry)) as f:
+                notes.append(f.read().strip())
+        except (ProcessLookupError, FileNotFoundError):
+            _remove(os.path.join(d, entry))
+        except PermissionError:
+            notes.append("pid %s (another user's)" % pid)
+    return notes
+
+
+_said = set()
+
+
+def _lock(f, mode, what, why):
+    """flock(f, mode), saying once per test, in one line, when it has to
+    wait and for whom (the holders of lock `what`); the wait is added to
+    WAITED."""
+    try:
+        fcntl.flock(f, mode | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    test = current_test() or "a grader"
+    if test not in _said:
+        _said.add(test)
+        holders = _holders(what)
+        say("smpjos: %s waits for %s: %s" % (test, why, "; ".join(holders[:3]) or "another run"))
+    start = time.monotonic()
+    fcntl.flock(f, mode)
+    WAITED[0] += time.monotonic() - start
+
+
 @contextlib.contextmanager
 def _machine_share(exclusive):
     """Holds the machine's QEMU slot while a run lasts: shared by ordinary
@@ -555,14 +623,20 @@ def _machine_share(exclusive):
     gate, so that runs starting later wait for it instead of keeping it
     out for good."""
     d = _lock_dir()
+    exclusive_run = "an exclusive run (no other grader's QEMU runs beside it) to end"
     with open(os.path.join(d, "gate.lock"), "a") as gate, \
             open(os.path.join(d, "run.lock"), "a") as running:
-        fcntl.flock(gate, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        fcntl.flock(running, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        _lock(gate, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH, "exclusive", exclusive_run)
+        if exclusive:
+            _lock(running, fcntl.LOCK_EX, "run", "the QEMU runs of other graders to end (it "
+                  "runs with none beside it)")
+        else:
+            _lock(running, fcntl.LOCK_SH, "exclusive", exclusive_run)
         if not exclusive:
             fcntl.flock(gate, fcntl.LOCK_UN)
         try:
-            yield
+            with _holder_note("exclusive" if exclusive else "run"):
+                yield
         finally:
             fcntl.flock(running, fcntl.LOCK_UN)
             if exclusive:
@@ -599,8 +673,10 @@ def run(name, config=None, **kw):
     # each make a module's shared run (lab 1's one boot, for instance) at
     # the same moment: one at a time, or one unlinks the other's QEMU log.
     with open(os.path.join(LOGDIR, safe + ".lock"), "a") as named:
-        fcntl.flock(named, fcntl.LOCK_EX)
-        return _run_named(safe, boot)
+        _lock(named, fcntl.LOCK_EX, "name." + safe,
+              "the run %s, which shares its log files" % safe)
+        with _holder_note("name." + safe):
+            return _run_named(safe, boot)
 
 
 def _run_named(safe, boot):

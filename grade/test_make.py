@@ -9,8 +9,10 @@ import shutil
 import socket
 import subprocess
 import tarfile
+import sys
 import threading
 import time
+import types
 
 import pytest
 
@@ -523,3 +525,49 @@ def test_handin_packs_the_tree_whatever_else_runs_in_it(tmp_path):
     assert "user/mine.cc" in names and "kern/init.cc" in names, names
     bad = [n for n in names if n.startswith("obj/") or n.endswith("-handin.tar.gz")]
     assert not bad, "the tarball holds build output or a tarball: %s" % bad[:5]
+
+
+def test_a_wait_for_another_runs_lock_is_said_once_and_not_counted(monkeypatch, tmp_path):
+    # Another grading process (another tree's make test, say) holds the
+    # machine for an exclusive run for 3 s; a grader that wants to boot
+    # waits, says so once naming the holder, and its wait is kept apart
+    # from its own time. (Locks of their own: not this machine's, which
+    # other trees' graders may hold.)
+    monkeypatch.setenv("SMPJOS_LOCKS", str(tmp_path))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; sys.path.insert(0, 'grade'); import harness\n"
+         "import os; os.environ['PYTEST_CURRENT_TEST'] = 'grade/x.py::test_holding (call)'\n"
+         "with harness._machine_share(True):\n"
+         "    print('held', flush=True); time.sleep(3)\n"],
+        cwd=harness.ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        said = []
+        monkeypatch.setattr(harness, "say", said.append)
+        monkeypatch.setattr(harness, "WAITED", [0.0])
+        start = time.monotonic()
+        with harness._machine_share(False):
+            pass
+        with harness._machine_share(False):     # no second line: it no longer waits
+            pass
+    finally:
+        holder.wait(timeout=30)
+    waited = time.monotonic() - start
+    assert len(said) == 1, said
+    assert "waits for an exclusive run" in said[0] and "test_holding in %s (pid %d)" % (
+        harness.ROOT, holder.pid) in said[0], said
+    assert 1.0 < harness.WAITED[0] <= waited + 0.1, (harness.WAITED, waited)
+    # make grade's line: the test's own time, and the wait apart.
+    report = conftest.GradeReport(types.SimpleNamespace())
+    for when, duration, props in (("setup", 0.1, []), ("call", 190.0, [("waited", 189.5)]),
+                                  ("teardown", 0.1, [("waited", 189.5)])):
+        report.pytest_runtest_logreport(types.SimpleNamespace(
+            nodeid="grade/test_lab1.py::test_printf", when=when, duration=duration,
+            user_properties=[("points", 20), ("part", "Part A")] + props, skipped=False,
+            failed=False, location=("grade/test_lab1.py", 1, "test_printf")))
+    lines = []
+    report.config._grade_start = time.monotonic()
+    report.config.getoption = lambda name: None
+    report.pytest_terminal_summary(types.SimpleNamespace(section=lambda *a: None,
+                                                         write_line=lines.append))
+    assert "  test_printf: OK (0.7s, after 190s waiting for other runs)" in lines, lines
