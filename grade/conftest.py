@@ -72,7 +72,16 @@ def _past_capture(config):
     return say
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
+    # pytest-xdist's status line ("bringing up nodes...") is rewritten in
+    # place on a terminal, and so printed once per change where output is
+    # not one (make grade's): it says nothing a student needs. Its other
+    # lines (a worker that went down) stay.
+    dist = session.config.pluginmanager.getplugin("terminaldistreporter")
+    if dist is not None:
+        dist.rewrite = lambda line, newline=False: None
+        dist.ensure_show_status = lambda: None
     # Build once, before the workers start (xdist workers have workerinput).
     if not hasattr(session.config, "workerinput"):
         grading = session.config.getoption("--grade", default=False)
