@@ -274,21 +274,39 @@ def pytest_runtest_makereport(item, call):
 
 
 def summarize(exc):
-    """One line from a grader's failure: the problem, the run's outcome and
-    its log (the harness writes them on lines of their own)."""
+    """One line from a grader's failure: the problem (what was expected, and
+    what the kernel printed instead where the harness found it), how the
+    run ended where that is a cause (a panic with its place, a timeout with
+    where each CPU was, the harness quitting QEMU ...), and its log (the
+    harness writes them on lines of their own)."""
     lines = str(exc).splitlines() or [type(exc).__name__]
     problem = lines[0].strip() or type(exc).__name__
     outcome = [l.split(":", 1)[1].strip() for l in lines if l.strip().startswith("outcome:")]
     log = [l.split(":", 1)[1].strip().split(" ")[0] for l in lines
            if l.strip().startswith(("serial log:", "log:"))]
+    cpus = [re.sub(r"^CPU (\d+): rip \S+ \(([^)]*)\)( halted)?.*", r"CPU \1 in \2\3", l.strip())
+            for l in lines if re.match(r"\s+CPU \d+: rip ", l)]
     text = problem
-    if outcome and outcome[0] not in problem:
+    if outcome and outcome[0] not in problem and outcome_is_a_cause(outcome[0], problem):
         text += "; " + outcome[0]
-    text = text[:300]       # the log paths whole, after it
+        if cpus:
+            text += " (%s)" % ", ".join(cpus[:8])
+    text = text[:400]       # the log paths whole, after it
     marks = re.search(r"GOOD/BAD/MISSING marks: (\S+)\)", str(exc))
     if log:
         text += " [log: %s%s]" % (log[0], ", marks: " + marks.group(1) if marks else "")
     return text
+
+
+def outcome_is_a_cause(outcome, problem):
+    """Whether how the run ended may be why the test failed: not a clean
+    exit, and not a stop at a lab's unfinished step where the kernel
+    printed the line looked for, only wrong (the problem shows it)."""
+    if outcome == "kernel exited with the pass status":
+        return False
+    if outcome.startswith("the boot stopped:") and "nearest line printed" in problem:
+        return False
+    return True
 
 
 class GradeReport:

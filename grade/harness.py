@@ -10,6 +10,7 @@ arguments, or the run timed out.
 """
 
 import bisect
+import difflib
 import contextlib
 import fcntl
 import os
@@ -271,7 +272,7 @@ class QemuRun:
     """What one boot printed and how it ended."""
 
     def __init__(self, name, boot, status, log, stderr, qemu_log, elapsed, cmd, cpu_states=(),
-                 monitor_out=(), stopped_on=None):
+                 monitor_out=(), stopped_on=None, quit_at=None):
         self.name = name
         self.boot = boot
         self.status = status
@@ -283,6 +284,7 @@ class QemuRun:
         self.cpu_states = list(cpu_states)   # where each CPU was, if it timed out
         self.monitor_out = list(monitor_out)  # what each "monitor" step's command printed
         self.stopped_on = stopped_on          # the line that matched Boot.stop_on
+        self.quit_at = quit_at                # a "quit" step's wait_for, if one ran
         self.lines = log.splitlines()
         if (stopped_on in self.lines and
                 any(re.search(p, stopped_on) for p in boot.stop_on)):
@@ -325,6 +327,10 @@ class QemuRun:
         if "Triple fault" in self.qemu_log:
             return ("triple fault: the CPU reset (a fault while the IDT, GDT, TSS or "
                     "stack was unusable)")
+        if self.quit_at is not None and self.status == 0:
+            return ("the harness quit QEMU once %s appeared" %
+                    (repr(self.quit_at.decode("utf-8", "replace")) if isinstance(self.quit_at, bytes)
+                     else "the output it waited for"))
         if self.status == 0:
             return "the machine reset or powered off without the exit device (status 0)"
         qemu_err = [l for l in self.stderr.splitlines() if "qemu-system" in l]
@@ -371,6 +377,27 @@ class QemuRun:
                    os.path.relpath(self.logfile, ROOT), os.path.relpath(marked, ROOT),
                    self.excerpt()))
 
+    def nearest(self, pattern, start=0):
+        """The log line (from line `start` on) most like what pattern asks
+        for, if one is alike enough to be what the kernel printed instead."""
+        want = literal(pattern)
+        best, score = None, 0.0
+        for line in self.lines[start:start + 20000]:
+            text = line.strip()
+            if not text or not want:
+                continue
+            m = difflib.SequenceMatcher(None, want, text, autojunk=False)
+            if m.real_quick_ratio() <= score or m.quick_ratio() <= score:
+                continue
+            ratio = m.ratio()
+            if ratio > score:
+                best, score = line, ratio
+        return best if score >= 0.6 else None
+
+    def _instead(self, pattern, start=0):
+        near = self.nearest(pattern, start)
+        return " (nearest line printed: '%s')" % near.strip() if near else ""
+
     def _find(self, pattern, start=0):
         rx = re.compile(pattern)
         for i in range(start, len(self.lines)):
@@ -397,7 +424,8 @@ class QemuRun:
                 self.marks[i] = "GOOD"
         if missing:
             raise AssertionError(self.explain(
-                "missing from the serial log: " + ", ".join(quoted(p) for p in missing)))
+                "missing from the serial log: " + ", ".join(quoted(p) + self._instead(p)
+                                                             for p in missing)))
         return self
 
     def expect_in_order(self, *patterns):
@@ -407,7 +435,8 @@ class QemuRun:
             j = self._find(p, i)
             if j is None:
                 self.missing.append(p)
-                raise AssertionError(self.explain("not found in order: " + quoted(p)))
+                raise AssertionError(self.explain("not found in order: " + quoted(p) +
+                                                  self._instead(p, i)))
             self.marks[j] = "GOOD"
             i = j + 1
         return self
@@ -643,6 +672,31 @@ def _machine_share(exclusive):
                 fcntl.flock(gate, fcntl.LOCK_UN)
 
 
+def literal(pattern):
+    """What a line matching pattern would mostly say: its fixed text, with
+    anchors, classes and repetitions left out (for nearest())."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            if pattern[i + 1] not in "dswDSWbBAZ":
+                out.append(pattern[i + 1])
+            i += 2
+        elif c == "[":                          # a class: up to its "]"
+            i += 1
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+        elif c == "{" and re.match(r"\{\d+(,\d*)?\}", pattern[i:]):
+            i = pattern.index("}", i) + 1
+        elif c == "(" and pattern.startswith("(?:", i):
+            i += 3
+        else:
+            out.append(" " if c == "|" else "" if c in "^$.*+?()" else c)
+            i += 1
+    return "".join(out).strip()
+
+
 def quoted(pattern):
     """A pattern as a failure shows it, as written in the grader (repr would
     double every backslash), as JOS's MISSING lines do."""
@@ -698,7 +752,8 @@ def _run_named(safe, boot):
     try:
         with _machine_share(boot.exclusive):
             start = time.monotonic()
-            status, out, err, cpu_states, monitor_out, stopped_on = _run_qemu(full, boot, monitor)
+            status, out, err, cpu_states, monitor_out, stopped_on, quit_at = \
+                _run_qemu(full, boot, monitor)
             end = time.monotonic()
     finally:
         shutil.rmtree(mondir, ignore_errors=True)
@@ -714,7 +769,7 @@ def _run_named(safe, boot):
     except FileNotFoundError:
         qlog = ""
     r = QemuRun(safe, boot, status, log, err.decode("utf-8", "replace"), qlog,
-                end - start, shlex.join(cmd), cpu_states, monitor_out, stopped_on)
+                end - start, shlex.join(cmd), cpu_states, monitor_out, stopped_on, quit_at)
     r.span = (start, end)   # when QEMU ran, on time.monotonic()'s clock
     return r
 
@@ -724,10 +779,11 @@ def _run_qemu(full, boot, monitor):
     once boot.prompt appears, as a person would: input sent earlier is lost
     when the kernel resets the UART (after that, QEMU reads stdin only as
     the UART's FIFO drains, so all of it can be written at once). Returns
-    (status, stdout, stderr, cpu_states, monitor_out, stopped_on); on a
+    (status, stdout, stderr, cpu_states, monitor_out, stopped_on, quit_at); on a
     timeout, status is 124 and cpu_states says where each CPU was;
     monitor_out holds what each monitor step printed; stopped_on is the line
-    that matched boot.stop_on, if one did."""
+    that matched boot.stop_on, if one did; quit_at is what a step that
+    quit QEMU waited for, if one did."""
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
@@ -782,6 +838,7 @@ def _run_qemu(full, boot, monitor):
     deadline = time.monotonic() + boot.timeout
     steps = list(boot.steps)
     monitor_out = []
+    quit_at = None
     if boot.stdin:
         steps.insert(0, (boot.prompt, "type", boot.stdin))
     for wait_for, action, data in steps:
@@ -800,6 +857,8 @@ def _run_qemu(full, boot, monitor):
                 break
         else:
             monitor_out.append(_monitor_command(monitor, data))
+            if data == "quit":
+                quit_at = wait_for
     # A timer stops QEMU at the deadline (after asking where every CPU was);
     # the wait itself blocks, so the run's end is seen the moment it comes
     # (Popen.wait with a timeout polls, up to 50 ms late).
@@ -823,7 +882,8 @@ def _run_qemu(full, boot, monitor):
     for t in threads:
         t.join()
     proc.stdin.close()
-    return status, bytes(out), bytes(err), cpu_states, monitor_out, (stopped or [None])[0]
+    return (status, bytes(out), bytes(err), cpu_states, monitor_out, (stopped or [None])[0],
+            quit_at)
 
 
 def _kernel_symbols():

@@ -2,6 +2,7 @@
 with their names and points (50), on x86_64: 64-bit addresses, rbp and rip
 for ebp and eip, kern/init.cc for kern/init.c. Then tests JOS never had."""
 
+import bisect
 import functools
 import os
 import re
@@ -47,7 +48,28 @@ def frames(r):
 @pytest.mark.points(20)
 def test_printf():
     r = lab1_run()
-    r.expect(r"^6828 decimal is 15254 octal!$")
+    # The second line: kern/init.cc's cprintf("octal in a field: [%5o] [%-5o]
+    # [%05o] [%#o] [%#5o] [%#o] [%lo]", 8, 8, 8, 8, 8, 0, 01000000000000UL),
+    # as glibc's printf prints the same format and arguments.
+    r.expect(r"^6828 decimal is 15254 octal!$",
+             r"^octal in a field: \[   10\] \[10   \] \[00010\] \[010\] \[  010\] \[0\] "
+             r"\[1000000000000\]$")
+
+
+# The frames test_backtrace(5) shows, innermost first: (function, first
+# argument); mon_backtrace's first argument is argc, 0.
+FRAMES = ([("mon_backtrace", "00000000")] + [("test_backtrace", "%08x" % n) for n in range(6)] +
+          [("kern_main", None)])
+
+
+def frame_function(r, m):
+    """The function a frame's line names on the line after it (the line
+    lookup's "file:line: function+offset"), or None."""
+    block = r.lines
+    i = block.index(m.string)
+    after = block[i + 1] if i + 1 < len(block) else ""
+    f = re.match(r"^\s+(?:\S+:\d+: +)?([A-Za-z_][\w:]*)\+\d+$", after)
+    return f.group(1) if f else None
 
 
 @mark(lab1())
@@ -56,7 +78,23 @@ def test_backtrace_count():
     # mon_backtrace, test_backtrace(0) .. test_backtrace(5), kern_main.
     r = lab1_run()
     found = frames(r)
-    assert len(found) == 8, r.explain("expected 8 frames, found %d" % len(found))
+    for m in found:
+        r.marks[r.lines.index(m.string)] = "GOOD"
+    if len(found) != len(FRAMES):
+        # Which frames: by the function the next line names, else by the
+        # first argument.
+        got = [(frame_function(r, m), (m.group(3).split() or ["-"])[0]) for m in found]
+        missing, k = [], 0
+        for fn, arg in FRAMES:
+            if k < len(got) and (got[k][0] in (None, fn)) and arg in (None, got[k][1]):
+                k += 1
+            else:
+                missing.append("%s(%s)" % (fn, "" if arg is None else int(arg, 16)))
+        r.missing.extend("frame of " + f for f in missing)
+        raise AssertionError(r.explain(
+            "expected 8 frames (mon_backtrace, test_backtrace(0) .. test_backtrace(5), "
+            "kern_main), found %d%s" % (len(found), "; missing: " + ", ".join(missing)
+                                        if missing and len(found) < len(FRAMES) else "")))
 
 
 @mark(lab1())
@@ -74,9 +112,17 @@ def test_backtrace_arguments():
 @pytest.mark.points(5)
 def test_backtrace_symbols():
     r = lab1_run()
-    names = re.findall(r"kern/init\.cc:[0-9]+: +([^+]*)\+", "\n".join(backtrace_block(r)))
+    block = "\n".join(backtrace_block(r))
+    names = re.findall(r"kern/init\.cc:[0-9]+: +([^+]*)\+", block)
     want = ["test_backtrace"] * 6 + ["kern_main"]
-    assert names[:7] == want, r.explain("functions %s, expected %s" % (names[:7], want))
+    if names[:7] != want:
+        bare = re.findall(r"^\s+(?:\S+:\S*: +)?([A-Za-z_][\w:]*)\+\d+$", block, re.M)
+        if [n for n in bare if n != "mon_backtrace"][:7] == want:
+            raise AssertionError(r.explain(
+                "the frames name their functions, but not as 'kern/init.cc:LINE: function+offset' "
+                "(the file and line before each name are missing or malformed): %s"
+                % [l.strip() for l in block.splitlines() if "test_backtrace+" in l][:2]))
+        raise AssertionError(r.explain("functions %s, expected %s" % (names[:7], want)))
 
 
 def lines_of_test_backtrace():
@@ -89,6 +135,24 @@ def lines_of_test_backtrace():
     return range(start + 1, end + 2)        # 1-based line numbers
 
 
+def line_table():
+    """The build's own line table (obj/kern/ksymtab.S, which
+    kern/mkdebuginfo.py writes from DWARF and the kernel links): sorted
+    (address, file, line) rows."""
+    with open(os.path.join(harness.ROOT, "obj", "kern", "ksymtab.S")) as f:
+        text = f.read()
+    files = dict(re.findall(r'^\.Lfile(\d+): \.asciz "([^"]*)"', text, re.M))
+    lines = text[text.index("\nklines:"):text.index("\nklines_end:")]
+    rows = re.findall(r"\.quad (0x[0-9a-f]+)\s+\.long (\d+)\s+\.long (\d+)", lines)
+    return [(int(a, 16), files[f], int(n)) for a, n, f in rows]
+
+
+def line_of(table, rip):
+    """rip's file:line by the table: the last row at or below rip."""
+    i = bisect.bisect_right([a for a, _, _ in table], rip) - 1
+    return "%s:%d" % table[i][1:] if i >= 0 else None
+
+
 @mark(lab1("debuginfo_line"))
 @pytest.mark.points(5)
 def test_backtrace_lines():
@@ -99,6 +163,23 @@ def test_backtrace_lines():
     wrong = [m[0] for m in found if int(m[1]) not in body]
     assert not wrong, r.explain("lines outside test_backtrace (kern/init.cc:%d-%d): %s"
                                 % (body.start, body.stop - 1, wrong))
+    # Each frame's line, as the build's line table gives it for the call:
+    # for rip - 1 (the exercise says why: a call that never returns leaves
+    # its return address past its function's end).
+    table = line_table()
+    block = backtrace_block(r)
+    first = r.lines.index("Stack backtrace:") + 1      # block[i] is r.lines[first + i]
+    for i, line in enumerate(block[:-1]):
+        m = re.match(BACKTRACE_RE, line)
+        shown = re.match(r"^\s+(\S+:\d+): ", block[i + 1])
+        if not (m and shown):
+            continue
+        want = line_of(table, int(m.group(2), 16) - 1)
+        if shown.group(1) != want:
+            r.marks[first + i + 1] = "BAD"
+            raise AssertionError(r.explain(
+                "the frame at rip %s shows %s; the build's line table (obj/kern/ksymtab.S) "
+                "gives %s for rip - 1, the call" % (m.group(2), shown.group(1), want)))
 
 
 # ---------------------------------------------------------------------------

@@ -60,4 +60,9 @@ struct Env {
 
 	// Lab 5: blocked in sys_cgetc_wait until console input arrives
 	bool env_cons_waiting;
+
+	// The last fault's rip and how many times in a row the environment
+	// resumed there (kern/trap.cc ends a fault that is never fixed).
+	uint64_t env_fault_rip;
+	uint32_t env_fault_repeats;
 };

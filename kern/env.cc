@@ -224,6 +224,8 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	e->env_pgfault_upcall = 0;
 	e->env_ipc_recving = false;
 	e->env_cons_waiting = false;
+	e->env_fault_rip = 0;
+	e->env_fault_repeats = 0;
 
 	env_free_list = e->env_link;
 	*newenv_store = e;

