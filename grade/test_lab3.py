@@ -5,6 +5,9 @@ frame on the kernel stack at KSTACKTOP - sizeof(Trapframe) (JOS's
 eip. Each runs one program as JOS's lab 3 does (lab=3: one environment,
 one CPU), and stops at the kernel monitor. Then tests JOS never had."""
 
+import os
+import subprocess
+
 import pytest
 
 import harness
@@ -156,6 +159,29 @@ def test_evilhello():
 
 # ---------------------------------------------------------------------------
 # Beyond JOS.
+
+@pytest.mark.part("Lab 3 beyond JOS")
+@mark(lab3())
+def test_region_alloc_rounds_to_whole_pages():
+    # regionround's data segment starts 32 bytes before a page boundary
+    # (user/regionround.ld) and ends a few bytes into a page: a region_alloc
+    # that steps from va by PGSIZE to va+len, without rounding, leaves its
+    # last page unmapped, and the program faults on the segment's last byte.
+    segs = subprocess.run(["readelf", "-lW", os.path.join(harness.ROOT, "obj", "user",
+                                                          "regionround")],
+                          capture_output=True, text=True, check=True).stdout
+    data = [l.split() for l in segs.splitlines() if l.split()[:1] == ["LOAD"] and "RW" in l][0]
+    start, size = int(data[2], 16), int(data[5], 16)
+    assert start % 4096 > (start + size) % 4096 > 0, (
+        "regionround's data segment [%#x, %#x) must start later in its page than it ends in "
+        "its last, or this test cannot tell a rounding region_alloc from one that does not "
+        "round (user/regionround.ld)" % (start, start + size))
+    r = user_test("regionround")
+    r.expect(r"^regionround: data at 0x%016x and .*, the segment's last byte at 0x%016x: "
+             r"initialized data, across a page boundary, bss zero$" % (start, start + size - 1),
+             FREED)
+    r.expect_absent(r"user fault")
+
 
 # Needs lab 4's other CPUs and scheduler: graded with lab 4.
 @pytest.mark.lab(4)
