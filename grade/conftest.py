@@ -32,6 +32,8 @@ def pytest_addoption(parser):
     parser.addoption("--lab", metavar="N",
                      help="only lab N's graders (their module marks pytest.mark.lab(N)); "
                      "all: every lab's")
+    parser.addoption("--list-graders", metavar="FILE",
+                     help="write the collected graders (name, lab, part, points) as JSON")
     parser.addoption("--stub-check", metavar="EXERCISE",
                      help="for a tree with this exercise stubbed: leave out the KVM and "
                      "slow tests that do not depend on it (their quick twins stand for them)")
@@ -123,6 +125,15 @@ def pytest_collection_modifyitems(config, items):
             if item.get_closest_marker("kvm"):
                 item.add_marker(pytest.mark.timeout(float(backstop) *
                                                     harness.PARAVIRTUAL_BOUND_FACTOR))
+    listing = config.getoption("--list-graders", default=None)
+    if listing:
+        with open(listing, "w") as f:
+            json.dump([{"name": item.name, "lab": lab_of(item),
+                        "part": (item.get_closest_marker("part").args[0]
+                                 if item.get_closest_marker("part") else _default_part(item)),
+                        "points": (item.get_closest_marker("points").args[0]
+                                   if item.get_closest_marker("points") else 1)}
+                       for item in items if not item.get_closest_marker("developer")], f)
     # The long tests first (KVM boots crawl on a nested host; slow ones are
     # slow everywhere): pytest-xdist hands tests out in this order, and a
     # long test that starts last leaves the other cores idle while it runs.

@@ -1,8 +1,12 @@
 """The project's own documents name graders that exist."""
 
+import functools
 import glob
+import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -41,3 +45,70 @@ def test_documents_name_only_graders_that_exist():
                     stale += ["%s:%d: %s" % (os.path.relpath(path, harness.ROOT), n, name)
                               for name in re.findall(r"\btest_\w+", line) if name not in known]
     assert not stale, "documents name graders that do not exist (renamed?):\n" + "\n".join(stale)
+
+
+@functools.lru_cache(maxsize=None)
+def collected_graders():
+    """Every grader make grade would run, by lab: [(name, part, points)],
+    as pytest collects them (conftest's --list-graders)."""
+    out = os.path.join(harness.LOGDIR, "graders-%d.json" % os.getpid())
+    os.makedirs(harness.LOGDIR, exist_ok=True)
+    p = subprocess.run([sys.executable, "-m", "pytest", "grade", "--collect-only", "-q", "-n", "0",
+                        "--lab", "all", "--list-graders", out], cwd=harness.ROOT,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    with open(out) as f:
+        return json.load(f)
+
+
+def grading_table(path):
+    """The rows of a handout's "## Grading" table: {name: (part, points
+    cell)}, the part carried down blank cells; None without the section."""
+    with open(path) as f:
+        text = f.read()
+    m = re.search(r"^## Grading\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    if not m:
+        return None
+    rows, part = {}, None
+    for line in m.group(1).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) != 3 or cells[0] == "part" or \
+                (cells[0] and set(cells[0]) <= set("-:")):
+            continue
+        part = cells[0] or part
+        for name in re.findall(r"`(test_\w+)`", cells[1].split(":")[0]):
+            rows[name] = (part, cells[2])
+    return rows
+
+
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
+def test_handout_grading_table_is_the_labs_graders(lab):
+    # Each handout's grading table lists exactly its lab's graders (make
+    # grade LAB=n), in their parts, with their points; "N each" for a
+    # parametrized grader.
+    path = os.path.join(harness.ROOT, "labs", "lab%d.md" % lab)
+    rows = grading_table(path)
+    graders = [g for g in collected_graders() if g["lab"] == lab]
+    want = {}
+    for g in graders:
+        base = g["name"].split("[")[0]
+        part, points = want.get(base, (g["part"], []))
+        want[base] = (part, points + [g["points"]])
+    cell = {name: (part, str(pts[0]) if len(pts) == 1 else
+                   "%d each" % pts[0] if len(set(pts)) == 1 else str(sum(pts)))
+            for name, (part, pts) in want.items()}
+    total = sum(sum(p) for _, p in want.values())
+    table = "\n".join("| %s | `%s` | %s |" % (part, name, points)
+                      for name, (part, points) in cell.items())
+    assert rows is not None, "labs/lab%d.md has no '## Grading' table; lab %d's graders:\n%s" % (
+        lab, lab, table)
+    wrong = ["%s: %s in the handout, %s in grade/" % (n, rows.get(n), cell.get(n))
+             for n in sorted(set(rows) | set(cell)) if rows.get(n) != cell.get(n)]
+    assert not wrong, ("labs/lab%d.md's grading table differs from lab %d's graders (%d "
+                       "points):\n  %s\nThe graders:\n%s" % (lab, lab, total, "\n  ".join(wrong),
+                                                            table))
+    with open(path) as f:
+        scores = re.findall(r"`Score: \S*/(\d+)`", f.read())
+    assert all(int(s) == total for s in scores), (
+        "labs/lab%d.md gives the score out of %s; lab %d's graders are worth %d" % (
+            lab, ", ".join(scores), lab, total))

@@ -330,6 +330,15 @@ def test_each_labs_tree_is_that_labs(lab, tmp_path):
     stubbed = pmap.count("// LAB 2: Your code here.")
     assert (stubbed > 0) == (lab <= 2), "lab 2's exercises in lab %d's tree" % lab
     assert labs, "no exercises found"
+    # The tree's documents name only files it has.
+    missing = []
+    for doc in sorted(tree.glob("*.md")) + sorted(tree.glob("labs/*.md")):
+        for path in re.findall(r"`((?:labs|grade|kern|lib|user|fs|conf|inc|boot)/[\w./-]+"
+                               r"\.(?:md|py|cc|h|S|mk|sh|ld))`", doc.read_text()):
+            if not (tree / path).exists():
+                missing.append("%s names %s" % (doc.relative_to(tree), path))
+    assert not missing, "lab %d's tree lacks files its documents name:\n  %s" % (
+        lab, "\n  ".join(sorted(set(missing))))
 
 
 def solved_tree(tmp_path, through_lab, name):

@@ -29,8 +29,9 @@ grade/test_*.py whose module marks `pytest.mark.lab(K)`). Files listed in
 labs/handout.exclude (solution-only and developer files) are left out. In
 Markdown files, a line holding <!-- solution-only --> and the lines from
 <!-- solution-only begin --> to <!-- solution-only end --> are left out too:
-they describe what the student tree does not have. Everything else is
-copied as it is.
+they describe what the student tree does not have; so is a line holding
+<!-- from-lab K --> in the trees of labs before K (it names a later lab's
+file). Everything else is copied as it is.
 """
 
 import argparse
@@ -183,6 +184,13 @@ def drop_solution_only(text, path):
     return "\n".join(out)
 
 
+def drop_later_labs(text, lab):
+    """Markdown without the lines marked <!-- from-lab K --> for a later lab
+    than `lab`."""
+    return "\n".join(l for l in text.split("\n")
+                     if not any(int(k) > lab for k in re.findall(r"<!-- from-lab (\d+) -->", l)))
+
+
 def lab_of_material(path, data):
     """The lab a file belongs to, if it is one lab's material: labs/labK.md,
     or a grader module marked pytest.mark.lab(K). None for shared files."""
@@ -255,7 +263,7 @@ def main():
         if b"EXERCISE" in data and ANY_MARKER.search(data.decode(errors="replace")):
             data = transform(data.decode(), stubbed, f, found).encode()
         if f.endswith(".md"):
-            data = drop_solution_only(data.decode(), f).encode()
+            data = drop_later_labs(drop_solution_only(data.decode(), f), args.lab).encode()
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         with open(dst, "wb") as fh:
             fh.write(data)
