@@ -150,7 +150,7 @@ def qemu_caps(qemu=None):
     QEMU_TCG_X2APIC ("yes"/"no"), QEMU_TCG_MAX_CPUS."""
     qemu = QEMU if qemu is None else qemu
     if qemu not in _caps:
-        out = make("print-qemu-caps", *qemu_vars(qemu)).stdout
+        out = make("print-qemu-caps", "KVM_TIMING=no", *qemu_vars(qemu)).stdout
         _caps[qemu] = dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
     return _caps[qemu]
 
