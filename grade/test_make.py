@@ -571,3 +571,33 @@ def test_a_wait_for_another_runs_lock_is_said_once_and_not_counted(monkeypatch, 
     report.pytest_terminal_summary(types.SimpleNamespace(section=lambda *a: None,
                                                          write_line=lines.append))
     assert "  test_printf: OK (0.7s, after 190s waiting for other runs)" in lines, lines
+
+
+def source_range(path, function):
+    """The lines of `function`'s definition in path (JOS style: the name
+    starts its line, the body ends at the first "}" in column 0)."""
+    with open(os.path.join(harness.ROOT, path)) as f:
+        src = f.read().split("\n")
+    start = next(i for i, l in enumerate(src) if re.match(r"^%s\(" % function, l))
+    end = next(i for i in range(start, len(src)) if src[i] == "}")
+    return range(start + 1, end + 2)
+
+
+def test_gdb_stops_in_the_function_broken_on_at_its_own_line(tmp_path):
+    # Under -O2, a breakpoint on a function used to stop on a line of code
+    # inlined at its start (kern_main at inc/x86.h:103, page_init at
+    # boot_alloc's line): gdb must show the function's own file and line.
+    where = {"kern_main": "kern/init.cc", "mem_init": "kern/pmap.cc",
+             "page_init": "kern/pmap.cc", "env_init": "kern/env.cc", "trap_init": "kern/trap.cc"}
+    breaks = [f for f in where if f != "kern_main"]
+    with qemu_waiting_for_gdb("CPUS=1") as port:
+        out = gdb_batch(port, tmp_path, *["break " + f for f in breaks],
+                        *["continue"] * len(breaks), "kill")
+    for fn, path in where.items():
+        m = re.search(r"(?:Temporary breakpoint|Breakpoint) \d+, (?:\S+::)?%s \(.*\) at (\S+):(\d+)$"
+                      % fn, out, re.M)
+        assert m, "gdb did not stop in %s:\n%s" % (fn, out)
+        lines = source_range(path, fn)
+        assert m.group(1) == path and int(m.group(2)) in lines, (
+            "gdb stopped in %s at %s:%s, not at a line of %s (%s:%d-%d)"
+            % (fn, m.group(1), m.group(2), fn, path, lines.start, lines.stop - 1))
