@@ -112,3 +112,18 @@ def test_handout_grading_table_is_the_labs_graders(lab):
     assert all(int(s) == total for s in scores), (
         "labs/lab%d.md gives the score out of %s; lab %d's graders are worth %d" % (
             lab, ", ".join(scores), lab, total))
+
+
+def test_lab3s_objdump_finds_the_one_int_0x30_of_syscall():
+    # lab3.md, exercise 7: every system call of the library goes through
+    # lib/syscall.cc's syscall(), whose int $0x30 `objdump -dC` shows under
+    # that name.
+    out = subprocess.run(["objdump", "-dC", os.path.join(harness.ROOT, "obj", "user", "hello")],
+                         capture_output=True, text=True, check=True).stdout
+    functions = re.split(r"\n(?=[0-9a-f]{16} <)", out)
+    sites = [f.splitlines()[0] for f in functions if re.search(r"\tint +\$0x30", f)]
+    assert any("<(anonymous namespace)::syscall(" in s for s in sites), sites
+    mine = [f for f in functions if f.startswith(tuple(s for s in sites if "::syscall(" in s))]
+    assert len(re.findall(r"\tint +\$0x30", mine[0])) == 1, mine[0]
+    with open(os.path.join(harness.ROOT, "labs", "lab3.md")) as f:
+        assert "'<(anonymous namespace)::syscall('" in f.read(), "lab3.md no longer says so"
