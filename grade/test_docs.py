@@ -127,3 +127,38 @@ def test_lab3s_objdump_finds_the_one_int_0x30_of_syscall():
     assert len(re.findall(r"\tint +\$0x30", mine[0])) == 1, mine[0]
     with open(os.path.join(harness.ROOT, "labs", "lab3.md")) as f:
         assert "'<(anonymous namespace)::syscall('" in f.read(), "lab3.md no longer says so"
+
+
+SAMPLE = re.compile(r"<!-- sample output: (.*?) -->\n```\n(.*?)```", re.S)
+SOURCE_LINE = re.compile(r"\b((?:kern|boot|lib|user|fs)/[\w.]+\.(?:cc|S|h):\d+)\b")
+
+
+def masked(line):
+    """A line with what differs from boot to boot left out: 64-bit values
+    (addresses) and offsets into functions."""
+    return re.sub(r"\+\d+\b", "+N", re.sub(r"\b[0-9a-f]{16}\b", "X", line.rstrip()))
+
+
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
+def test_handout_sample_output_is_what_the_kernel_prints(lab):
+    # A handout's sample output (a block after <!-- sample output: KARGS -->)
+    # is what `make qemu-nox BOOT=direct CPUS=1 KARGS=...` prints, line for
+    # line but for addresses and offsets; every file:line the handout names
+    # is one that output shows.
+    path = os.path.join(harness.ROOT, "labs", "lab%d.md" % lab)
+    with open(path) as f:
+        text = f.read()
+    shown = set()
+    for kargs, block in SAMPLE.findall(text):
+        r = harness.run("docs-lab%d-sample" % lab, kargs="%s monitor=off" % kargs)
+        want = [masked(l) for l in block.splitlines()]
+        got = [masked(l) for l in r.lines]
+        starts = [i for i, l in enumerate(got) if l == want[0]]
+        assert any(got[i:i + len(want)] == want for i in starts), r.explain(
+            "labs/lab%d.md's sample output (kernel arguments %r) is not what the kernel "
+            "prints:\n%s" % (lab, kargs, "\n".join(
+                "  %s %s" % ("  " if w in got else "!=", w) for w in want)))
+        shown.update(SOURCE_LINE.findall(r.log))
+    named = set(SOURCE_LINE.findall(text))
+    assert named <= shown, "labs/lab%d.md names source lines no sample boot shows: %s" % (
+        lab, sorted(named - shown))
