@@ -6,6 +6,7 @@
 #   iso:   GRUB and grub-mkrescue    test: pytest and plugins   gdb: gdb
 #   uefi:  OVMF and GRUB's EFI platform (FIRMWARE=uefi)
 #   display: a virtual X server, xwd and QEMU's GTK window (the UEFI tests)
+#   timeline: matplotlib (make timeline draws with it)
 #   host:  GoogleTest, clang and libFuzzer (host tests and fuzzers)
 set -u
 
@@ -34,6 +35,8 @@ for group in "$@"; do
 	uefi)
 		need_file /usr/share/OVMF/OVMF_CODE_4M.fd ovmf
 		need_file /usr/lib/grub/x86_64-efi/multiboot2.mod grub-efi-amd64-bin ;;
+	timeline)
+		need_py matplotlib python3-matplotlib ;;
 	display)
 		need_cmd Xvfb xvfb
 		need_cmd xwd x11-apps

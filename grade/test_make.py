@@ -1,6 +1,7 @@
 """The build's interface: wrong make variables, missing packages, gdb."""
 
 import contextlib
+import json
 import dataclasses
 import os
 import re
@@ -601,3 +602,34 @@ def test_gdb_stops_in_the_function_broken_on_at_its_own_line(tmp_path):
         assert m.group(1) == path and int(m.group(2)) in lines, (
             "gdb stopped in %s at %s:%s, not at a line of %s (%s:%d-%d)"
             % (fn, m.group(1), m.group(2), fn, path, lines.start, lines.stop - 1))
+
+
+@pytest.mark.parametrize("cpus,progs", [(1, "yield*3,pingpong"), (4, "yield*3,pingpong,forktree"),
+                                        (64, "yield*8,pingpong")])
+def test_timeline_draws_what_the_boot_logged(tmp_path, cpus, progs):
+    # make timeline boots once with trace=on (schedtrace=on too, here, as a
+    # second witness) and draws it. What it drew must be what the boot
+    # said: a span for each switch of a CPU to an environment, on that
+    # CPU's row, and every environment on the CPUs it says it ran on.
+    png = tmp_path / "t.png"
+    p = harness.make("timeline", "CPUS=%d" % cpus, "BOOT=direct", "MEM=256M", "DISK=",
+                     "KARGS=schedtrace=on run=%s" % progs, "TIMELINE=%s" % png, timeout=300)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000, p.stdout
+    log = (tmp_path / "t.log").read_text(errors="replace")
+    drawn = json.loads((tmp_path / "t.json").read_text())
+    assert drawn["ncpu"] == cpus
+    assert re.search(r"^trace: begin, %d CPU\(s\), \d+ event\(s\), 0 dropped" % cpus, log, re.M), log
+    switches = re.findall(r"^sched: CPU (\d+) runs ([0-9a-f]{8})$", log, re.M)
+    assert switches, log[-2000:]
+    for cpu in range(cpus):
+        logged = [env for c, env in switches if int(c) == cpu]
+        spans = [r["env"] for r in drawn["runs"][str(cpu)]]
+        assert spans == logged, "CPU %d: drew %s, the boot switched to %s" % (cpu, spans, logged)
+    for env, cpu in re.findall(r"^(?:Hello, I am|Back in) environment ([0-9a-f]{8}).*, cpu (\d+)\.$",
+                               log, re.M):
+        assert env in [r["env"] for r in drawn["runs"][cpu]], (
+            "%s said it ran on CPU %s; the picture has no span of it there" % (env, cpu))
+    sends = len(re.findall(r"^trace: \d+ cpu \d+ ipc-send ", log, re.M))
+    assert len(drawn["ipc"]) == sends > 0, (drawn["ipc"], sends)
+    for span in (r for rs in drawn["runs"].values() for r in rs):
+        assert 0 <= span["start"] <= span["end"] <= drawn["end_us"], span

@@ -117,6 +117,7 @@ constexpr ArgSpec kArgs[] = {
 	{"monitor", "on|off", "on", [](KernelArgs *a, int i) { a->monitor = i == 0; }, nullptr},
 	{"schedtrace", "on|off", "off", [](KernelArgs *a, int i) { a->schedtrace = i == 0; },
 	 nullptr},
+	{"trace", "on|off", "off", [](KernelArgs *a, int i) { a->trace = i == 0; }, nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock|lockstall|aplate|"
 	 "apdeadline|apoverflow|nmilock|smap|smep|syssmap|lateack|apslow", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},

@@ -55,6 +55,7 @@ struct KernelArgs {
 	bool timing = false;		// timing=on: print when each boot phase ends
 	bool tabledump = false;		// tabledump=on: print the firmware tables read
 	bool schedtrace = false;	// schedtrace=on: print which CPU runs which env
+	bool trace = false;		// trace=on: record what each CPU does (kern/trace.h)
 	ExitAt exitat = ExitAt::Never;
 	bool monitor = true;		// monitor=off: exit QEMU instead of waiting
 	Crash crash = Crash::None;

@@ -14,6 +14,7 @@
 #include <kern/pmap.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
+#include <kern/trace.h>
 
 Env *envs;
 
@@ -393,6 +394,8 @@ env_run(Env *e)
 		      "could never preempt it (FL_IF; LAB 4 exercise timer)", e->env_id);
 	if (kargs.schedtrace && curenv != e)
 		cprintf("sched: CPU %d runs %08x\n", cpunum(), e->env_id);
+	if (curenv != e)
+		trace(TraceKind::Run, e->env_id);
 	// LAB 3 EXERCISE env_run BEGIN
 	// Switch this CPU to e. The environment it ran so far (curenv, if
 	// another) stops running here: if it was ENV_RUNNING it becomes

@@ -24,6 +24,7 @@
 #include <kern/smpboot.h>
 #include <kern/spinlock.h>
 #include <kern/tabledump.h>
+#include <kern/trace.h>
 #include <kern/trap.h>
 
 constinit BootInfo boot_info{};
@@ -318,6 +319,7 @@ kern_main_on_kstack()
 	lapic_init();
 	clock_init();
 	boot_phase("clock_init");
+	trace_init();
 	ioapic_init();
 	cons_enable_interrupts();
 	if (kargs.crashcpu >= static_cast<uint32_t>(ncpu) && kargs.crash != Crash::None)

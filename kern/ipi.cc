@@ -25,6 +25,7 @@
 #include <kern/pmap.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
+#include <kern/trace.h>
 
 namespace {
 
@@ -94,7 +95,10 @@ tlb_shootdown(pte_t *pgdir, uintptr_t va)
 	request = Request{pgdir, va, nullptr};
 	char what[64];
 	snprintf(what, sizeof(what), "dropping its TLB entry for va %#lx", va);
+	uint64_t start = rdtsc();
 	send_and_wait(targets, n, what);
+	trace(TraceKind::Shootdown, curenv ? curenv->env_id : 0, static_cast<uint64_t>(n),
+	      tsc_to_us(rdtsc() - start));
 }
 
 bool

@@ -1140,6 +1140,15 @@ phys_map(physaddr_t pa, size_t len)
 	return reinterpret_cast<void *>(DIRECTMAP + pa);
 }
 
+size_t
+free_page_count()
+{
+	size_t n = 0;
+	for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link)
+		n++;
+	return n;
+}
+
 bool
 kva_mapped(uintptr_t va)
 {

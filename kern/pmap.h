@@ -29,6 +29,8 @@ void check_kern_pgdir();
 void page_init();
 
 PageInfo *page_alloc(int alloc_flags);
+// How many pages the free list holds now.
+size_t free_page_count();
 void page_free(PageInfo *pp);
 void page_decref(PageInfo *pp);
 int page_insert(pte_t *pgdir, PageInfo *pp, uintptr_t va, uint64_t perm);

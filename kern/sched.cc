@@ -12,6 +12,7 @@
 #include <kern/pmap.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
+#include <kern/trace.h>
 
 namespace {
 
@@ -109,6 +110,7 @@ sched_halt()
 		      envs[i].env_status == ENV_DYING;
 	if (!any && thiscpu == bootcpu) {
 		cprintf("No runnable environments in the system!\n");
+		trace_dump();
 		if (!kargs.monitor)
 			kernel_exit(true);
 		for (;;)
@@ -119,6 +121,7 @@ sched_halt()
 		curenv->env_cpunum = -1;
 	curenv = nullptr;
 	load_pgdir(kern_pgdir);
+	trace(TraceKind::Idle, 0);
 	thiscpu->cpu_status.store(CPU_HALTED, MemoryOrder::release);
 	unlock_kernel();
 

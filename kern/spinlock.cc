@@ -12,6 +12,7 @@
 #include <kern/lapic.h>
 #include <kern/printf.h>
 #include <kern/spinlock.h>
+#include <kern/trace.h>
 
 Spinlock kernel_lock("kernel_lock");
 
@@ -95,7 +96,7 @@ Spinlock::lock()
 	// to answer an IPI).
 	Cpu *me = thiscpu;
 	int spins = 0;
-	uint64_t report_at = 0, starve_at = 0, busy_until = 0, nap_us = kFirstNapUs;
+	uint64_t report_at = 0, starve_at = 0, busy_until = 0, nap_us = kFirstNapUs, wait_start = 0;
 	while (!turn_.try_take(me)) {
 		me->heartbeat.fetch_add(1, MemoryOrder::relaxed);	// waiting, not stuck
 		if (++spins < kSpinsBeforeNap) {
@@ -103,6 +104,7 @@ Spinlock::lock()
 			continue;
 		}
 		if (report_at == 0) {
+			wait_start = rdtsc();
 			report_at = clock_deadline_us(stall_report_us());
 			starve_at = clock_deadline_us(kStarveUs);
 		} else if (report_at != ~0UL && clock_passed(report_at)) {
@@ -133,6 +135,8 @@ Spinlock::lock()
 
 	cpu_ = me;
 	backtrace_pcs(read_rbp(), pcs_, ARRAY_SIZE(pcs_));
+	if (report_at != 0)		// it napped: a wait worth showing
+		trace(TraceKind::LockWait, 0, tsc_to_us(rdtsc() - wait_start), 0, name_);
 }
 
 bool

@@ -5,6 +5,7 @@
 
 #include <inc/assert.h>
 #include <inc/memlayout.h>
+#include <inc/syscall.h>
 #include <inc/x86.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
@@ -21,6 +22,7 @@
 #include <kern/sched.h>
 #include <kern/spinlock.h>
 #include <kern/syscall.h>
+#include <kern/trace.h>
 #include <kern/trap.h>
 
 extern "C" char vector_stubs[];
@@ -182,9 +184,14 @@ kernel_trap(Trapframe *tf)
 void
 dispatch_syscall(Trapframe *tf)
 {
+	uint64_t num = tf->tf_regs.reg_rax, to = tf->tf_regs.reg_rdx;
+	uint32_t env = curenv->env_id;
+	trace(num == SYS_ipc_recv ? TraceKind::IpcRecv : TraceKind::Syscall, env, num);
 	tf->tf_regs.reg_rax = syscall(tf->tf_regs.reg_rax, tf->tf_regs.reg_rdx,
 				      tf->tf_regs.reg_rcx, tf->tf_regs.reg_rbx,
 				      tf->tf_regs.reg_rdi, tf->tf_regs.reg_rsi);
+	if (num == SYS_ipc_try_send && tf->tf_regs.reg_rax == 0)
+		trace(TraceKind::IpcSend, env, to);
 }
 
 // True if the invalid opcode at tf's rip is really "int $T_SYSCALL".
@@ -636,6 +643,8 @@ trap(Trapframe *tf)
 		sched_yield();
 	}
 	thiscpu->incoming_tf = tf;
+	if (tf->tf_trapno == T_PGFLT)
+		trace(TraceKind::Fault, curenv->env_id, rcr2());
 	curenv->env_tf = *tf;
 	tf = &curenv->env_tf;
 	if (tf->tf_trapno < IRQ_OFFSET || tf->tf_trapno == T_SYSCALL)
