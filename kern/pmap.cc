@@ -820,10 +820,13 @@ mem_init()
 	map_direct();
 	boot_phase("kernel page table");
 
-	load_pgdir(kern_pgdir);
+	// Checked before it is loaded, as JOS does: a table that leaves out
+	// what the console writes to (VGA text in the first MiB) would fault
+	// the moment the check tried to say so.
 	kaddr_limit = npages * PGSIZE;
 	check_kern_pgdir();
 	boot_phase("check_kern_pgdir");
+	load_pgdir(kern_pgdir);
 	check_page_free_list(false);
 	boot_phase("check_page_free_list 2");
 	check_page_installed_pgdir();
