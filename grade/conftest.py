@@ -129,6 +129,9 @@ def pytest_collection_modifyitems(config, items):
     if listing:
         with open(listing, "w") as f:
             json.dump([{"name": item.name, "lab": lab_of(item),
+                        "exercises": sorted(exercises_of(item)),
+                        "kvm": bool(item.get_closest_marker("kvm")),
+                        "slow": bool(item.get_closest_marker("slow")),
                         "part": (item.get_closest_marker("part").args[0]
                                  if item.get_closest_marker("part") else _default_part(item)),
                         "points": (item.get_closest_marker("points").args[0]

@@ -268,6 +268,21 @@ def test_primes():
 # Beyond JOS: eight CPUs, races on copy-on-write pages, IPC to a halted CPU.
 
 
+@mark(cow())
+def test_fork_keeps_read_only_pages_read_only():
+    # Copy-on-write is for writable pages: a child's write to a page its
+    # parent has read-only (forkro's read-only data) must fault, and fork's
+    # pgfault refuse it. A duppage that marked every page copy-on-write let
+    # the child write there, and scored as a correct fork did.
+    r = user_test("forkro", "forkro")
+    match(r, r"forkro: the child writes to read-only data at 0x00000000008[0-9a-f]{5}",
+          r"\[%s\] user panic in .* pgfault: a write at va 008[0-9a-f]{5} \(rip 008[0-9a-f]{5}, "
+          r"err 0x7\), "
+          r"and the page is not copy-on-write" % E(2),
+          r"forkro: the parent's read-only data: 'read-only data'",
+          no=[r"forkro: the child's write went through.*"])
+
+
 @pytest.mark.exclusive
 @mark(cow(8))
 def test_forktree_on_8_cpus_uses_every_cpu():
