@@ -1,0 +1,106 @@
+"""A pytest plugin that grades mutants of a student tree in one session
+(grade/test_mutants.py loads it into a scratch copy of the tree with
+`-p mutantrun --mutant-plan PLAN`).
+
+The plan is JSON: {"solution": ROOT, "out": FILE, "batches": [[id, ...],
+...]}. For each batch the plugin applies its mutants (grade/mutants.py)
+to the tree, builds it, runs the graders they name, and puts the files
+back; FILE gets {mutant id: {grader test id: outcome}}, or {"build":
+message} where the batch did not build. One session and one collection
+for every mutant: a pytest start and a collection per mutant would cost
+more than the build and the graders.
+"""
+
+import json
+import os
+import subprocess
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+import mutants
+
+
+def pytest_addoption(parser):
+    parser.addoption("--mutant-plan", metavar="FILE", help="grade the mutants FILE plans")
+
+
+def _plan(config):
+    path = config.getoption("--mutant-plan")
+    if not path:
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _by_id():
+    return {m.id: m for m in mutants.MUTANTS}
+
+
+def pytest_collection_modifyitems(config, items):
+    plan = _plan(config)
+    if plan is None:
+        return
+    known = _by_id()
+    wanted = {g for batch in plan["batches"] for mid in batch for g in known[mid].caught_by}
+    items[:] = [item for item in items if item.originalname in wanted or item.name in wanted]
+
+
+def _apply(tree, solution, batch):
+    """Applies the batch's mutants; returns {path: original text}."""
+    known, saved = _by_id(), {}
+    for mid in batch:
+        m = known[mid]
+        path = os.path.join(tree, m.file)
+        if path not in saved:
+            with open(path) as f:
+                saved[path] = f.read()
+        with open(path) as f:
+            text = f.read()
+        with open(os.path.join(solution, m.file)) as f:
+            text = mutants.apply_to_student_file(f.read(), text, m)
+        with open(path, "w") as f:
+            f.write(text)
+    return saved
+
+
+def _fresh_runs(items):
+    """Forgets the boots a module shares among its tests (lab 1's one
+    boot, say): they were of the tree before this batch."""
+    for module in {item.module for item in items}:
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    plan = _plan(session.config)
+    if plan is None:
+        return None
+    tree, known, results = str(session.config.rootpath), _by_id(), {}
+    for batch in plan["batches"]:
+        saved = _apply(tree, plan["solution"], batch)
+        try:
+            p = subprocess.run(["make", "-s", "kernel", "obj/fs/fs.img"], cwd=tree,
+                               capture_output=True, text=True, timeout=600)
+            if p.returncode != 0:
+                for mid in batch:
+                    results[mid] = {"build": (p.stdout + p.stderr)[-3000:]}
+                continue
+            _fresh_runs(session.items)
+            for mid in batch:
+                results[mid] = {}
+                for item in session.items:
+                    if item.originalname in known[mid].caught_by:
+                        reports = runtestprotocol(item, log=False, nextitem=None)
+                        results[mid][item.nodeid] = (
+                            "failed" if any(r.failed for r in reports) else
+                            "skipped" if any(r.skipped for r in reports) else "passed")
+        finally:
+            for path, text in saved.items():
+                with open(path, "w") as f:
+                    f.write(text)
+    with open(plan["out"], "w") as f:
+        json.dump(results, f, indent=1)
+    return True
