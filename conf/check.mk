@@ -69,6 +69,16 @@ endif
 ifneq ($(findstring ',$(KARGS))$(findstring ",$(KARGS)),)
 $(error KARGS must not contain quotes: give key=value words, e.g. KARGS="apic=xapic smpboot=parallel")
 endif
+# A '$' would not reach the kernel whole: make expands it (as $$ too, in
+# the recursive make of run-PROG), the shell does in the command lines make
+# prints, and GRUB does in grub.cfg. memmap= takes ':' for Linux's '$'.
+# (A make variable's reference, as conf/local.mk may write, is no '$'.)
+dollar := $$
+lparen := (
+lbrace := {
+ifneq ($(findstring $(dollar),$(subst $(dollar)$(lparen),,$(subst $(dollar)$(lbrace),,$(value KARGS)))),)
+$(error KARGS must not contain '$$': make, the shell and GRUB each take it on the way to the kernel; for memmap=SIZE$$ADDR write memmap=SIZE:ADDR)
+endif
 
 ifeq ($(filter $(LAB),1 2 3 4 5),)
 $(error LAB=$(LAB) is not valid: LAB takes the lab this tree is for, 1 to 5 (conf/lab.mk sets it))

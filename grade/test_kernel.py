@@ -17,7 +17,7 @@ def test_unknown_kernel_argument_warns_and_boot_goes_on():
     r.expect_pass()
     r.expect(r"^warning: unknown kernel argument 'frobnicate=7' ignored \(known: lab, apic, "
              r"smpboot, acpi, timing, tabledump, monitor, schedtrace, crash, crashcpu, aptimeout, "
-             r"lockreport, exitat, run, fs\)")
+             r"lockreport, exitat, run, fs, memmap\)")
     assert len(r.all(r"^warning:")) == 1, r.explain("expected exactly one warning line")
 
 
@@ -28,6 +28,21 @@ def test_malformed_kernel_argument_uses_default():
              r"apic=auto\|xapic\|x2apic; ignored \(the default is auto\)",
              r"^warning: kernel argument 'smpboot' needs a value: "
              r"smpboot=serial\|parallel; ignored \(the default is serial\)")
+
+
+def test_malformed_memmap_names_its_problem_and_reserves_nothing():
+    # What a make or a shell leaves of memmap=4M$0x400000 (it takes the
+    # bare '$'), and Linux's "usable RAM" form, which this kernel lacks.
+    r = harness.run("karg-memmap", kargs="memmap=4Mx400000 memmap=64M@0x1000000 monitor=off "
+                    "exitat=smp")
+    r.expect_pass()
+    r.expect(r"^warning: kernel argument 'memmap=4Mx400000' is not valid \(no '\$' or ':' after "
+             r"the size \(a shell or make takes a bare '\$': write ':'\)\): expected "
+             r"memmap=SIZE\$ADDR or SIZE:ADDR",
+             r"^warning: kernel argument 'memmap=64M@0x1000000' is not valid \(only reserving a "
+             r"range is supported, not Linux's other memmap= forms\)")
+    assert len(r.all(r"^warning:")) == 2, r.explain("expected exactly two warning lines")
+    r.expect_absent(r"^memmap:")
 
 
 @mark(envs() + ["debuginfo_line"])

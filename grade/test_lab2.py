@@ -1,8 +1,10 @@
 """Lab 2: memory management. JOS's grade-lab2 tests, with their names and
 points (70): each JOS self-check must succeed. Then the same checks on
-machines JOS never had: memory sizes across the 4 GiB hole, GRUB's map."""
+machines JOS never had: memory sizes across the 4 GiB hole, GRUB's map, a
+map with a hole right after the kernel."""
 
 import functools
+import os
 import re
 
 import pytest
@@ -89,3 +91,89 @@ def test_page_tables_under_grub():
     r = harness.run("lab2-grub", boot="grub", kargs="monitor=off lab=2")
     expect_every_check(r)
     expect_pages_managed(r)
+
+
+def memory_map(r):
+    """[(first, last, type)]: the firmware's map as the boot log prints it,
+    and the ranges memmap= reserved."""
+    regions = [(int(m.group(1), 16), int(m.group(2), 16), m.group(3))
+               for m in r.all(r"^  mem \[0x([0-9a-f]+)-0x([0-9a-f]+)\] (.*)$")]
+    regions += [(int(m.group(1), 16), int(m.group(2), 16), "reserved (memmap=)")
+                for m in r.all(r"^memmap: \[0x([0-9a-f]+)-0x([0-9a-f]+)\] reserved")]
+    return regions
+
+
+def boot_allocations(r):
+    """[(what, first, last)]: where boot_alloc put the kernel's PML4, the
+    pages array and the envs array, as the boot log says."""
+    line = r.first(r"^boot_alloc: .*")
+    assert line, r.explain("the boot log does not say where boot_alloc put its memory")
+    found = [(m.group(1), int(m.group(2), 16), int(m.group(3), 16))
+             for m in re.finditer(r"(\w+) \[0x([0-9a-f]+)-0x([0-9a-f]+)\]", line)]
+    assert found, r.explain("no ranges on the boot_alloc line")
+    return found
+
+
+def expect_boot_allocations_usable(r):
+    """Everything boot_alloc handed out lies in usable RAM (usable regions
+    may abut), and touches no region of another type."""
+    regions = memory_map(r)
+    for what, first, last in boot_allocations(r):
+        at = first
+        while at <= last:
+            nxt = max((b + 1 for a, b, t in regions if t == "usable" and a <= at <= b),
+                      default=None)
+            assert nxt is not None, r.explain("boot_alloc put %s at [%#x-%#x]; %#x is in no "
+                                              "usable region" % (what, first, last, at))
+            at = nxt
+        for a, b, t in regions:
+            assert t == "usable" or b < first or a > last, r.explain(
+                "boot_alloc put %s at [%#x-%#x], over [%#x-%#x] (%s)" % (what, first, last,
+                                                                        a, b, t))
+
+
+def kernel_image_end():
+    """The first physical page after the kernel image (the linker's end)."""
+    with open(os.path.join(harness.ROOT, "obj", "kern", "kernel.sym")) as f:
+        end = next(int(l.split()[0], 16) for l in f if l.split()[2:] == ["end"])
+    return (end - 0xFFFFFFFF80000000 + 0xFFF) & ~0xFFF
+
+
+@pytest.mark.part("Lab 2 beyond JOS")
+@mark(lab2(LAB2))
+@pytest.mark.parametrize("gap", [0, 8192], ids=["at-the-kernels-end", "8k-past-it"])
+def test_boot_alloc_steps_over_a_hole_after_the_kernel(gap):
+    # As OVMF keeps a region at 8 MiB: memory right after the kernel (or a
+    # little of it, too little for the pages array) is not usable. JOS's
+    # boot_alloc, which takes it anyway, hands out reserved memory.
+    hole = kernel_image_end() + gap
+    r = harness.run("lab2-hole-%d" % gap, kargs="monitor=off lab=2 memmap=4M:%#x" % hole)
+    r.expect(r"^memmap: \[0x0*%x-0x0*%x\] reserved" % (hole, hole + (4 << 20) - 1))
+    expect_every_check(r)
+    expect_pages_managed(r)
+    expect_boot_allocations_usable(r)
+    for what, first, last in boot_allocations(r):
+        assert last < hole or first >= hole + (4 << 20), r.explain(
+            "boot_alloc put %s at [%#x-%#x], in the hole" % (what, first, last))
+
+
+@pytest.mark.part("Lab 2 beyond JOS")
+@mark(lab2(["boot_alloc", "mem_init_pages"]))
+def test_boot_alloc_without_room_says_how_much_and_the_largest_range():
+    # All but a little memory after the kernel reserved: the kernel's PML4
+    # fits there, the pages array (1 MiB for 256 MiB) nowhere. A larger -m
+    # would not help, and the panic must not say it would.
+    hole = kernel_image_end() + (64 << 10)
+    r = harness.run("lab2-no-room", kargs="monitor=off lab=2 memmap=%#x:%#x"
+                    % ((256 << 20) - hole, hole))
+    line = r.first(r"kernel panic .*")
+    assert line and r.status == harness.EXIT_FAIL, r.explain("the kernel did not panic")
+    m = re.search(r"boot_alloc: no room for 1048576 bytes: the largest usable range left "
+                  r"between 1 MiB and 2 GiB, \[0x([0-9a-f]+)-0x([0-9a-f]+)\], holds (\d+) bytes$",
+                  line)
+    assert m, r.explain("the panic does not say how much boot_alloc was asked for and what the "
+                        "largest usable range is: %s" % line)
+    first, last = int(m.group(1), 16), int(m.group(2), 16)
+    assert last == hole - 1 and int(m.group(3)) == last + 1 - first < 64 << 10, r.explain(
+        "the largest usable range is the one below the hole, [%#x-%#x]" % (first, last))
+    r.expect_absent(r"larger -m")

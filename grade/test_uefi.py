@@ -14,6 +14,7 @@ import pytest
 import harness
 import screen
 from labdeps import envs, mark
+from test_lab2 import expect_boot_allocations_usable, expect_pages_managed
 
 # OVMF takes about 5 s to start under TCG, against half a second for SeaBIOS.
 # Developer tests (make test); make grade, as in a student's tree, leaves
@@ -53,6 +54,23 @@ def test_uefi_boot_checks_memory_starts_cpus_and_runs_programs(cpus, smpboot):
     # log has no escape codes (OVMF's, before it, are taken out).
     r.expect_absent(r"^  mem .* unknown$", r"unknown", r"^warning:", r"^kernel panic",
                     r"\x1b", r"serial only")
+
+
+@pytest.mark.parametrize("mem,cpus", [
+    pytest.param(m, n, marks=mark(envs(n)), id="%s-%d" % (m, n))
+    for m, n in (("1G", 1), ("2G", 4), ("4G", 4))])
+def test_uefi_boot_alloc_finds_room_past_ovmfs_region_at_8mib(mem, cpus):
+    # OVMF keeps a region of its own at 8 MiB: from 1 GiB on, the pages
+    # array no longer fits between the kernel and it, and boot_alloc must
+    # take its memory from a usable range further up.
+    r = uefi_run("uefi-mem-%s-%d" % (mem, cpus), mem=mem, cpus=cpus, kargs="monitor=off")
+    r.expect_pass()
+    r.expect_in_order(*CHECKS)
+    r.expect(r"^check_page_installed_pgdir\(\) succeeded!$",
+             r"^SMP: %d of %d CPUs started$" % (cpus, cpus), r"^hello, world$")
+    r.expect_absent(r"^kernel panic", r"^warning:")
+    expect_pages_managed(r)
+    expect_boot_allocations_usable(r)
 
 
 def test_uefi_framebuffer_console_draws_the_boot():

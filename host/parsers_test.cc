@@ -266,6 +266,24 @@ TEST(BootInfo, UsableRangeNamesWhatIsInTheWay)
 	EXPECT_STREQ(efi_mem_type_name(99), "unknown");
 }
 
+TEST(BootInfo, MemReserveWinsOverUsable)
+{
+	BootInfo bi{};
+	bi.mmap[0] = MemRegion{0, 16 << 20, MEM_USABLE};
+	bi.nmmap = 1;
+	ASSERT_TRUE(mem_reserve(&bi, 4 << 20, 1 << 20));
+	const MemRegion *blocker;
+	EXPECT_TRUE(mem_range_usable(bi, 3 << 20, 1 << 20, &blocker));
+	EXPECT_TRUE(mem_range_usable(bi, 5 << 20, 1 << 20, &blocker));
+	EXPECT_FALSE(mem_range_usable(bi, (5 << 20) - 1, 2, &blocker));
+	ASSERT_NE(blocker, nullptr);
+	EXPECT_EQ(blocker->type, MEM_RESERVED);
+	EXPECT_EQ(mem_region_at(bi, 4 << 20)->type, MEM_RESERVED);
+	bi.nmmap = ARRAY_SIZE(bi.mmap);
+	EXPECT_FALSE(mem_reserve(&bi, 0, 1));	// no room: the map is left as it was
+	EXPECT_EQ(bi.nmmap, static_cast<int>(ARRAY_SIZE(bi.mmap)));
+}
+
 TEST(BootInfo, RamAboveTheHole)
 {
 	// -m 6G on q35: 2 GiB below the PCI hole, 4 GiB from 4 GiB up.
@@ -737,6 +755,65 @@ TEST(Cmdline, RunGrammar)
 	Messages m;
 	EXPECT_EQ(parse(many.c_str(), &a, &m), 0) << m.all();	// exactly kMaxRunPrograms
 	EXPECT_EQ(a.nrun, kMaxRunPrograms);
+}
+
+TEST(Cmdline, MemmapReservesRanges)
+{
+	// Linux's SIZE$ADDR, and SIZE:ADDR, which make and a shell leave alone;
+	// a comma list and several words add up.
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("memmap=4M$0x400000 memmap=64K:1M,0x1000:12288 memmap=1g:4G", &a, &m), 0)
+		<< m.all();
+	ASSERT_EQ(a.nmemmap, 4);
+	EXPECT_EQ(a.memmap[0].base, 0x400000UL);
+	EXPECT_EQ(a.memmap[0].len, 4UL << 20);
+	EXPECT_EQ(a.memmap[1].base, 1UL << 20);
+	EXPECT_EQ(a.memmap[1].len, 64UL << 10);
+	EXPECT_EQ(a.memmap[2].base, 12288UL);
+	EXPECT_EQ(a.memmap[2].len, 0x1000UL);
+	EXPECT_EQ(a.memmap[3].base, 4UL << 30);
+	EXPECT_EQ(a.memmap[3].len, 1UL << 30);
+}
+
+TEST(Cmdline, MemmapProblemsAreNamed)
+{
+	struct Bad {
+		const char *arg, *why;
+	};
+	for (const Bad &b : std::vector<Bad>{
+		     {"memmap=4Mx400000", "no '$' or ':' after the size (a shell or make takes a "
+					  "bare '$': write ':')"},
+		     {"memmap=", "(no range given)"},
+		     {"memmap=4M:0x400000,", "an empty range (a stray comma?)"},
+		     {"memmap=64M@0x1000000", "only reserving a range is supported"},
+		     {"memmap=exactmap", "only reserving a range is supported"},
+		     {"memmap=4Q:0x400000", "the size is not a number"},
+		     {"memmap=4M:0x40000g0", "the address is not a number"},
+		     {"memmap=0:0x400000", "the size is 0"},
+		     {"memmap=2:0xffffffffffffffff", "runs past the top of the address space"},
+		     {"memmap=17179869184T:0", "the size is not a number"},	// 2^64
+		     {"memmap=1:0,1:1,1:2,1:3,1:4,1:5,1:6,1:7,1:8", "more than 8 ranges"}}) {
+		KernelArgs a;
+		Messages m;
+		EXPECT_EQ(parse(b.arg, &a, &m), 1) << b.arg;
+		EXPECT_EQ(a.nmemmap, 0) << b.arg;
+		ASSERT_EQ(m.lines.size(), 1U) << b.arg;
+		EXPECT_TRUE(m.mention(b.why)) << b.arg << ": " << m.all();
+		EXPECT_TRUE(m.mention(std::string("'") + b.arg + "'")) << m.all();
+	}
+	// A bad word leaves the ranges of a good one before it.
+	KernelArgs a;
+	Messages m;
+	EXPECT_EQ(parse("memmap=1M:0x100000 memmap=1M:0x200000,bad", &a, &m), 1);
+	ASSERT_EQ(a.nmemmap, 1);
+	EXPECT_EQ(a.memmap[0].base, 0x100000UL);
+	EXPECT_TRUE(m.mention("kernel argument 'memmap=1M:0x200000,bad' is not valid (no '$' "
+			      "or ':' after the size")) << m.all();
+	// The list of known arguments is whole.
+	m.lines.clear();
+	parse("bogus=1", &a, &m);
+	EXPECT_TRUE(m.mention("run, fs, memmap)")) << m.all();
 }
 
 // ---------------------------------------------------------------------------

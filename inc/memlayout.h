@@ -10,7 +10,7 @@
  *  0xFFFFFFFFFFFFFFFF -->  +------------------------------+
  *                          |  kernel image (linked at     | text R-X, rodata R--,
  *                          |  KERNBASE+1MiB) and the      | data/bss RW-      --/--
- *                          |  boot_alloc()ed memory after |
+ *                          |  boot_alloc()ed memory       |
  *  KERNBASE, KSTACKTOP --> +------------------------------+ 0xFFFFFFFF80000000
  *                          |     CPU0's Kernel Stack      | RW-/--  KSTKSIZE   |
  *                          | - - - - - - - - - - - - - - -|                    |

@@ -362,6 +362,15 @@ efi_mem_type_name(uint32_t type)
 	return type < kEfiMemTypes ? names[type] : "unknown";
 }
 
+bool
+mem_reserve(BootInfo *bi, uint64_t base, uint64_t len)
+{
+	if (bi->nmmap == static_cast<int>(ARRAY_SIZE(bi->mmap)))
+		return false;
+	add_region(bi, base, len, MEM_RESERVED);
+	return true;
+}
+
 const MemRegion *
 mem_region_at(const BootInfo &bi, uint64_t pa)
 {

@@ -97,6 +97,11 @@ const char *efi_mem_type_name(uint32_t type);
 // nullptr if none does. Where regions overlap, one that is not usable wins.
 const MemRegion *mem_region_at(const BootInfo &bi, uint64_t pa);
 
+// Marks [base, base+len) reserved in bi's memory map (memmap=), as a region
+// of its own over whatever the firmware said: where regions overlap, one
+// that is not usable wins. False if the map has no room for another region.
+bool mem_reserve(BootInfo *bi, uint64_t base, uint64_t len);
+
 // True if [pa, pa+len) is usable RAM in the firmware memory map. If not,
 // *blocker is the region in the way (nullptr: a hole in the map).
 bool mem_range_usable(const BootInfo &bi, uint64_t pa, uint64_t len, const MemRegion **blocker);

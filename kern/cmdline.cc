@@ -26,54 +26,60 @@ match_word(const char *word, size_t len, const char *list)
 	return -1;
 }
 
-bool
+// What a value parser says: nullptr when it took the value, else what is
+// wrong with it (kMalformed when the expected form, which the warning
+// shows, says enough).
+using ParseResult = const char *;
+constexpr ParseResult kMalformed = "";
+
+ParseResult
 set_aptimeout(KernelArgs *a, const char *v, size_t n)
 {
 	uint64_t ms;
 	if (!parse_u64(v, n, &ms) || ms == 0 || ms > 600000)
-		return false;
+		return kMalformed;
 	a->aptimeout_ms = static_cast<uint32_t>(ms);
-	return true;
+	return nullptr;
 }
 
-bool
+ParseResult
 set_lockreport(KernelArgs *a, const char *v, size_t n)
 {
 	uint64_t ms;
 	if (!parse_u64(v, n, &ms) || ms == 0 || ms > 600000)
-		return false;
+		return kMalformed;
 	a->lockreport_ms = static_cast<uint32_t>(ms);
-	return true;
+	return nullptr;
 }
 
-bool
+ParseResult
 set_crashcpu(KernelArgs *a, const char *v, size_t n)
 {
 	uint64_t cpu;
 	if (!parse_u64(v, n, &cpu) || cpu > UINT32_MAX)
-		return false;
+		return kMalformed;
 	a->crashcpu = static_cast<uint32_t>(cpu);
-	return true;
+	return nullptr;
 }
 
 // A comma-separated list of program names (letters, digits, '_', '-'),
 // each optionally followed by *N for N copies: "hello,yield*3". Stored
 // only if all of it is well formed.
-bool
+ParseResult
 set_run(KernelArgs *a, const char *v, size_t n)
 {
 	RunProgram run[kMaxRunPrograms];
 	int nrun = 0;
 	for (size_t i = 0; i < n || nrun == 0;) {
 		if (nrun == kMaxRunPrograms)
-			return false;
+			return kMalformed;
 		RunProgram &p = run[nrun++];
 		size_t start = i;
 		while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
 				 (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
 			i++;
 		if (i == start || i - start >= sizeof(p.name))
-			return false;		// an empty or overlong name
+			return kMalformed;		// an empty or overlong name
 		memcpy(p.name, v + start, i - start);
 		p.name[i - start] = '\0';
 		uint64_t copies = 1;
@@ -82,15 +88,91 @@ set_run(KernelArgs *a, const char *v, size_t n)
 			while (i < n && v[i] >= '0' && v[i] <= '9')
 				i++;
 			if (!parse_u64(v + num, i - num, &copies) || copies == 0 || copies > kMaxCopies)
-				return false;
+				return kMalformed;
 		}
 		p.copies = static_cast<uint32_t>(copies);
 		if (i < n && (v[i] != ',' || ++i == n))
-			return false;		// junk, or a trailing comma
+			return kMalformed;		// junk, or a trailing comma
 	}
 	memcpy(a->run, run, nrun * sizeof(run[0]));
 	a->nrun = nrun;
+	return nullptr;
+}
+
+// Where the first of `chars` is in v[0 .. n), or n if none is.
+size_t
+find_any(const char *v, size_t n, const char *chars)
+{
+	size_t i = 0;
+	while (i < n && strchr(chars, v[i]) == nullptr)
+		i++;
+	return i;
+}
+
+// A size or address as Linux's memmap= writes it: decimal or 0x hex, then
+// perhaps K, M, G or T (powers of 1024).
+bool
+parse_size(const char *s, size_t n, uint64_t *out)
+{
+	const char *units = "KkMmGgTt";
+	int shift = 0;
+	if (n > 0 && find_any(s + n - 1, 1, units) == 0) {
+		shift = 10 * static_cast<int>((strchr(units, s[n - 1]) - units) / 2 + 1);
+		n--;
+	}
+	uint64_t v;
+	if (!parse_u64(s, n, &v) || v > (UINT64_MAX >> shift))
+		return false;
+	*out = v << shift;
 	return true;
+}
+
+// One SIZE$ADDR or SIZE:ADDR of memmap=.
+ParseResult
+parse_memmap_range(const char *v, size_t n, MemmapRange *out)
+{
+	if (n == 0)
+		return "an empty range (a stray comma?)";
+	size_t sep = find_any(v, n, "$:");
+	if (sep == n) {
+		if (find_any(v, n, "@#!") < n || (n == 8 && strncmp(v, "exactmap", 8) == 0))
+			return "only reserving a range is supported, not Linux's other memmap= forms";
+		return "no '$' or ':' after the size (a shell or make takes a bare '$': write ':')";
+	}
+	uint64_t len, base;
+	if (!parse_size(v, sep, &len))
+		return "the size is not a number";
+	if (!parse_size(v + sep + 1, n - sep - 1, &base))
+		return "the address is not a number";
+	if (len == 0)
+		return "the size is 0";
+	if (base + len < base)
+		return "the range runs past the top of the address space";
+	*out = MemmapRange{base, len};
+	return nullptr;
+}
+
+// memmap=SIZE$ADDR[,SIZE$ADDR...] (':' for '$'). The ranges are added to
+// those of earlier memmap= words, and only if all of them are well formed.
+ParseResult
+set_memmap(KernelArgs *a, const char *v, size_t n)
+{
+	if (n == 0)
+		return "no range given";
+	MemmapRange ranges[kMaxMemmap];
+	int nranges = a->nmemmap;
+	memcpy(ranges, a->memmap, nranges * sizeof(ranges[0]));
+	for (size_t i = 0; i <= n;) {
+		size_t end = i + find_any(v + i, n - i, ",");
+		if (nranges == kMaxMemmap)
+			return "more than 8 ranges";
+		if (ParseResult why = parse_memmap_range(v + i, end - i, &ranges[nranges++]))
+			return why;
+		i = end + 1;
+	}
+	memcpy(a->memmap, ranges, nranges * sizeof(ranges[0]));
+	a->nmemmap = nranges;
+	return nullptr;
 }
 
 // An argument whose value is one word of `accepted` ("on|off") is stored by
@@ -100,7 +182,7 @@ struct ArgSpec {
 	const char *accepted;		// the words, or a description (shown in messages)
 	const char *fallback;		// the default (shown in messages)
 	void (*choose)(KernelArgs *, int index);
-	bool (*parse)(KernelArgs *, const char *, size_t);
+	ParseResult (*parse)(KernelArgs *, const char *, size_t);
 };
 
 constexpr ArgSpec kArgs[] = {
@@ -129,17 +211,20 @@ constexpr ArgSpec kArgs[] = {
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
 	{"fs", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->fs = static_cast<FsStart>(i); },
 	 nullptr},
+	{"memmap", "SIZE$ADDR or SIZE:ADDR, comma-separated (K, M, G, T suffixes)",
+	 "no range reserved", nullptr, set_memmap},
 };
 
-bool
+ParseResult
 apply(const ArgSpec &spec, KernelArgs *args, const char *v, size_t n)
 {
 	if (spec.parse != nullptr)
 		return spec.parse(args, v, n);
 	int i = match_word(v, n, spec.accepted);
-	if (i >= 0)
-		spec.choose(args, i);
-	return i >= 0;
+	if (i < 0)
+		return kMalformed;
+	spec.choose(args, i);
+	return nullptr;
 }
 
 void
@@ -149,7 +234,7 @@ report(void (*diag)(void *, const char *), void *ctx, const char *fmt, ...)
 void
 report(void (*diag)(void *, const char *), void *ctx, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -184,7 +269,7 @@ cmdline_parse(const char *cmdline, KernelArgs *args,
 
 		problems++;
 		if (spec == nullptr) {
-			char known[128];
+			char known[192];
 			int len = 0;
 			for (const ArgSpec &s : kArgs)
 				if (len < static_cast<int>(sizeof(known)))
@@ -196,10 +281,10 @@ cmdline_parse(const char *cmdline, KernelArgs *args,
 			report(diag, ctx, "kernel argument '%s' needs a value: %s=%s; ignored "
 			       "(the default is %s)", spec->key, spec->key, spec->accepted,
 			       spec->fallback);
-		} else if (!apply(*spec, args, eq + 1, word + wlen - eq - 1)) {
-			report(diag, ctx, "kernel argument '%.*s' is not valid: expected %s=%s; "
-			       "ignored (the default is %s)", wlen, word, spec->key, spec->accepted,
-			       spec->fallback);
+		} else if (ParseResult why = apply(*spec, args, eq + 1, word + wlen - eq - 1)) {
+			report(diag, ctx, "kernel argument '%.*s' is not valid%s%s%s: expected %s=%s; "
+			       "ignored (the default is %s)", wlen, word, *why ? " (" : "", why,
+			       *why ? ")" : "", spec->key, spec->accepted, spec->fallback);
 		} else {
 			problems--;
 		}

@@ -39,6 +39,14 @@ struct RunProgram {
 };
 constexpr int kMaxRunPrograms = 32;
 
+// memmap=SIZE$ADDR (Linux's form) or SIZE:ADDR: a physical range the kernel
+// must not use, whatever the firmware's memory map says about it.
+struct MemmapRange {
+	uint64_t base;
+	uint64_t len;
+};
+constexpr int kMaxMemmap = 8;
+
 // The lab this tree is for (conf/lab.mk's LAB; make passes it).
 #ifndef JOS_LAB
 #define JOS_LAB 5
@@ -65,6 +73,9 @@ struct KernelArgs {
 	FsStart fs = FsStart::Auto;
 	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
 	int nrun = 1;
+	// memmap=: every word adds its ranges to these.
+	MemmapRange memmap[kMaxMemmap] = {};
+	int nmemmap = 0;
 };
 
 // The arguments this boot was given (kern_main fills them in).

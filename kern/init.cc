@@ -83,6 +83,24 @@ print_boot_info()
 			"the rest are ignored\n", ARRAY_SIZE(boot_info.mmap));
 }
 
+// memmap=: each range the command line reserves joins the memory map, so
+// that everything which reads the map (detect_memory, the free spans,
+// boot_alloc, page_init) keeps its hands off it.
+void
+reserve_memmap_ranges()
+{
+	for (int i = 0; i < kargs.nmemmap; i++) {
+		const MemmapRange &m = kargs.memmap[i];
+		if (mem_reserve(&boot_info, m.base, m.len))
+			cprintf("memmap: [0x%09lx-0x%09lx] reserved, as the command line asks\n", m.base,
+				m.base + m.len - 1);
+		else
+			cprintf("warning: memmap: [0x%09lx-0x%09lx] is not reserved: the memory map "
+				"already has %zu regions\n", m.base, m.base + m.len - 1,
+				ARRAY_SIZE(boot_info.mmap));
+	}
+}
+
 // Lab 1: JOS's test of the backtrace. Built without optimization, so that
 // its argument lives in its frame, where a backtrace can read it (the
 // compiler's debug information says where: kern/mkdebuginfo.py).
@@ -376,6 +394,7 @@ kern_main(uint32_t magic, uint32_t info_pa)
 	print_boot_info();
 	boot_phase("boot info");
 	cmdline_parse(boot_info.cmdline, &kargs, print_cmdline_problem, nullptr);
+	reserve_memmap_ranges();
 	if (kargs.tabledump) {
 		cprintf("tabledump: boot %#x %#x\n", magic, info_pa);
 		bootinfo_reads.print("bootinfo");

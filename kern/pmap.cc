@@ -24,7 +24,6 @@ pte_t *kern_pgdir;		// the kernel's PML4
 namespace {
 
 PageInfo *page_free_list;
-physaddr_t boot_next;		// next free physical byte for boot_alloc
 bool page_init_done;
 // KADDR works below this: the boot tables' direct map until mem_init
 // switches to kern_pgdir, all managed memory after.
@@ -140,13 +139,21 @@ firmware_says_usable(physaddr_t pa, uint64_t len)
 	return inside;
 }
 
-// The physical memory page_init may hand out, as sorted, disjoint,
-// page-aligned [base, end) spans: usable RAM of the firmware map, minus any
-// other region of the map, minus what the kernel keeps: page 0 (real-mode
-// IDT and BIOS data), MPENTRY_PADDR (the AP trampoline), the legacy hole,
-// the kernel image with everything boot_alloc handed out, and the boot
-// structures. Computed once per range, not once per page: under emulation
-// (TCG, or KVM on a nested host) a boot pays for every instruction.
+// The first page after the kernel image (the linker's `end`).
+physaddr_t
+image_end()
+{
+	return ROUNDUP(PADDR(end), PGSIZE);
+}
+
+// The free physical memory, as sorted, disjoint, page-aligned [base, end)
+// spans: usable RAM of the firmware map, minus any other region of the map
+// (memmap= ranges among them), minus what the kernel keeps: page 0
+// (real-mode IDT and BIOS data), MPENTRY_PADDR (the AP trampoline), the
+// legacy hole, the kernel image and the boot structures. boot_alloc takes
+// its memory from these spans, and page_init hands out what is left.
+// Computed once per range, not once per page: under emulation (TCG, or KVM
+// on a nested host) a boot pays for every instruction.
 struct Span {
 	physaddr_t base, end;
 };
@@ -181,7 +188,7 @@ spans_remove(physaddr_t base, physaddr_t end)
 }
 
 void
-compute_free_spans(physaddr_t kernel_end)
+compute_free_spans()
 {
 	nfree_spans = 0;
 	for (int i = 0; i < boot_info.nmmap; i++) {
@@ -218,7 +225,7 @@ compute_free_spans(physaddr_t kernel_end)
 	spans_remove(MPENTRY_PADDR, MPENTRY_PADDR + PGSIZE);
 	// LAB 4 EXERCISE mpentry_page END
 	spans_remove(IOPHYSMEM, EXTPHYSMEM);
-	spans_remove(KERNLOAD, kernel_end);
+	spans_remove(KERNLOAD, image_end());
 	for (int i = 0; i < boot_info.nreserved; i++)
 		spans_remove(boot_info.reserved[i].base,
 			     boot_info.reserved[i].base + boot_info.reserved[i].len);
@@ -230,62 +237,75 @@ compute_free_spans(physaddr_t kernel_end)
 	nfree_spans = n;
 }
 
+// The boot page tables map KERNBASE onto the low 2 GiB of physical memory
+// (boot/entry.S), and boot_alloc's memory is reached there.
+constexpr physaddr_t kKernbaseMapLimit = 0x80000000UL;
 
-[[maybe_unused]] physaddr_t boot_place(physaddr_t from, size_t n);
+// How many bytes boot_alloc may take from the start of span s: none in the
+// first MiB (the BIOS's data and real-mode code live there, and lab 4's
+// trampoline), and none past the low 2 GiB that KERNBASE maps.
+[[maybe_unused]] size_t
+boot_room(const Span &s)
+{
+	physaddr_t stop = MIN(s.end, kKernbaseMapLimit);
+	return s.base >= EXTPHYSMEM && stop > s.base ? stop - s.base : 0;
+}
+
+// boot_alloc's failure: no free span has room for n bytes. Says how much
+// was asked for and the most any span could give.
+[[noreturn, maybe_unused]] void
+boot_alloc_no_room(size_t n)
+{
+	const Span *best = nullptr;
+	for (int i = 0; i < nfree_spans; i++)
+		if (best == nullptr || boot_room(free_spans[i]) > boot_room(*best))
+			best = &free_spans[i];
+	if (best == nullptr || boot_room(*best) == 0)
+		panic("boot_alloc: no room for %lu bytes: no usable memory is left between 1 MiB "
+		      "and 2 GiB", n);
+	panic("boot_alloc: no room for %lu bytes: the largest usable range left between 1 MiB "
+	      "and 2 GiB, [%#lx-%#lx], holds %lu bytes", n, best->base,
+	      best->base + boot_room(*best) - 1, boot_room(*best));
+}
 
 // Simple physical memory allocator used only while setting up the kernel's
-// page tables, before page_init. Allocates n bytes (page aligned) after the
-// kernel image, stepping over boot structures, and returns their kernel
-// address. boot_alloc(0) returns the next free address without allocating.
+// page tables, before page_init. Allocates n bytes (whole pages) of memory
+// that the firmware's map says is usable, takes them out of the free spans
+// (so that page_init never hands them out), and returns their kernel
+// address, KERNBASE + physical, as JOS's did. Panics if no usable range is
+// large enough.
 void *
 boot_alloc(size_t n)
 {
-	// LAB 2 EXERCISE boot_alloc BEGIN
-	// boot_next is the next free physical byte, 0 until the first call:
-	// then it starts at the first page after the kernel image (the linker
-	// puts `end` there; PADDR turns it into a physical address; ROUNDUP
-	// to a page). boot_alloc(0) returns the next free address without
-	// allocating. Otherwise boot_place(boot_next, n) gives where n bytes
-	// fit (it steps over the loader's structures and checks the room);
-	// advance boot_next past them, to a page boundary, and return the
-	// kernel address of the allocation (KERNBASE + physical).
-	//> (void)n;
-	//> lab_todo(2, "boot_alloc (kern/pmap.cc)");
-	if (boot_next == 0)
-		boot_next = ROUNDUP(PADDR(end), PGSIZE);
-	if (n == 0)
-		return reinterpret_cast<void *>(KERNBASE + boot_next);
-	physaddr_t result = boot_place(boot_next, n);
-	boot_next = ROUNDUP(result + n, PGSIZE);
-	return reinterpret_cast<void *>(KERNBASE + result);
-	// LAB 2 EXERCISE boot_alloc END
-}
-
-// Where n bytes from boot_alloc can go, at or after `from`: past every
-// structure the loader left in memory, in usable RAM that the boot page
-// tables map. Panics if there is no room.
-physaddr_t
-boot_place(physaddr_t from, size_t n)
-{
-	physaddr_t result = from;
 	if (page_init_done)
 		panic("boot_alloc called after page_init: use page_alloc");
-
-	for (bool moved = true; moved;) {
-		moved = false;
-		for (int i = 0; i < boot_info.nreserved; i++) {
-			const PhysRange &r = boot_info.reserved[i];
-			if (overlaps(result, n, r.base, r.len)) {
-				result = ROUNDUP(r.base + r.len, PGSIZE);
-				moved = true;
-			}
+	// LAB 2 EXERCISE boot_alloc BEGIN
+	// JOS took the memory right after the kernel image, and went on from
+	// there: it assumed that RAM runs on, unbroken, after the kernel. A
+	// firmware map need not say so (labs/lab2.md shows one that does not).
+	// Take the memory from what the map says is free instead:
+	// free_spans[0 .. nfree_spans) are the free [base, end) ranges, in
+	// address order (compute_free_spans made them from the map). Round n up
+	// to whole pages (ROUNDUP, PGSIZE), find the first span with that much
+	// room from its start (boot_room(span) says how much boot_alloc may
+	// use), and take it from there: move the span's base past it, so that
+	// the span no longer holds it. Return its kernel address: KERNBASE +
+	// physical, as JOS's did (the boot page tables map it, and mem_init
+	// maps it in kern_pgdir too). No span with room: boot_alloc_no_room(n)
+	// panics and says why.
+	//> (void)n;
+	//> lab_todo(2, "boot_alloc (kern/pmap.cc)");
+	size_t size = ROUNDUP(n, PGSIZE);
+	for (int i = 0; i < nfree_spans; i++) {
+		Span &s = free_spans[i];
+		if (boot_room(s) >= size) {
+			physaddr_t pa = s.base;
+			s.base += size;
+			return reinterpret_cast<void *>(KERNBASE + pa);
 		}
 	}
-	// The boot page tables map KERNBASE onto the low 2 GiB only.
-	if (!firmware_says_usable(result, n) || result + n > 0x80000000UL)
-		panic("boot_alloc: no room for %lu bytes at physical %#lx: the machine "
-		      "needs more contiguous low memory (try a larger -m)", n, result);
-	return result;
+	boot_alloc_no_room(n);
+	// LAB 2 EXERCISE boot_alloc END
 }
 
 // Fixes npages from the firmware map: the highest usable address.
@@ -330,12 +350,73 @@ free_span_of(physaddr_t pa)
 	return -1;
 }
 
+// What mem_init took from boot_alloc: the kernel's PML4, the pages array,
+// and (lab 3) the envs array. Returns how many there are.
+struct BootAllocation {
+	const char *what;
+	physaddr_t pa;
+	size_t len;		// whole pages, as boot_alloc takes them
+};
+constexpr int kMaxBootAllocations = 3;
+
+int
+boot_allocations(BootAllocation out[kMaxBootAllocations])
+{
+	int n = 0;
+	out[n++] = {"kern_pgdir", PADDR(kern_pgdir), PGSIZE};
+	out[n++] = {"pages", PADDR(pages), ROUNDUP(npages * sizeof(PageInfo), PGSIZE)};
+	if (envs != nullptr)
+		out[n++] = {"envs", PADDR(envs), ROUNDUP(NENV * sizeof(Env), PGSIZE)};
+	return n;
+}
+
+// One line: where boot_alloc put each of them.
+void
+report_boot_allocations()
+{
+	BootAllocation a[kMaxBootAllocations];
+	int n = boot_allocations(a);
+	cprintf("boot_alloc:");
+	for (int i = 0; i < n; i++)
+		cprintf("%s %s [0x%09lx-0x%09lx]", i ? "," : "", a[i].what, a[i].pa,
+			a[i].pa + a[i].len - 1);
+	cprintf("\n");
+}
+
+// What check_page_free_list checks each run of free pages against.
+struct FreeListCheck {
+	physaddr_t limit;		// pages at or above it are not poisoned
+	BootAllocation kept[kMaxBootAllocations];
+	int nkept;
+	size_t nfree_basemem, nfree_extmem;	// free pages below and above 1 MiB
+};
+
+// boot_alloc's memory lies in usable RAM, as the firmware's map (with
+// memmap= ranges) says, wherever that is; no two allocations share a page.
+void
+check_boot_allocations(const FreeListCheck &c)
+{
+	for (int i = 0; i < c.nkept; i++) {
+		const BootAllocation &a = c.kept[i];
+		if (!firmware_says_usable(a.pa, a.len))
+			panic("check_page_free_list: boot_alloc put %s at [%#lx-%#lx], which the "
+			      "memory map does not call usable RAM", a.what, a.pa, a.pa + a.len - 1);
+		if (a.pa < image_end() && a.pa + a.len > KERNLOAD)
+			panic("check_page_free_list: boot_alloc put %s at [%#lx-%#lx], inside the "
+			      "kernel image", a.what, a.pa, a.pa + a.len - 1);
+		for (int j = 0; j < i; j++)
+			if (overlaps(a.pa, a.len, c.kept[j].pa, c.kept[j].len))
+				panic("check_page_free_list: boot_alloc gave %s and %s the same memory",
+				      a.what, c.kept[j].what);
+	}
+}
+
 // Checks the free pages lo..hi (PageInfo addresses), which the free list
 // links one after the other: both ends must be sane PageInfo pointers in
-// the same free span, and JOS's landmarks must not fall inside.
+// the same free span, and JOS's landmarks must not fall inside, nor the
+// kernel image, nor anything boot_alloc handed out.
 void
-check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t limit,
-	       size_t *nbase, size_t *next)
+check_free_run(PageInfo *lo, PageInfo *hi, FreeListCheck *c)
 {
 	PageInfo *ends[] = {lo, hi};
 	for (PageInfo *pp : ends) {
@@ -350,8 +431,12 @@ check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t lim
 	assert(!inside(IOPHYSMEM));
 	assert(!inside(EXTPHYSMEM - PGSIZE));
 	assert(!inside(EXTPHYSMEM));
-	assert(pa_lo >= EXTPHYSMEM || pa_hi < first_free || pa_hi < EXTPHYSMEM);
-	assert(pa_lo >= first_free || pa_hi < EXTPHYSMEM);
+	// JOS's landmark: the kernel image, from 1 MiB on.
+	assert(pa_lo >= image_end() || pa_hi < EXTPHYSMEM);
+	for (int i = 0; i < c->nkept; i++)
+		if (overlaps(pa_lo, pa_hi + PGSIZE - pa_lo, c->kept[i].pa, c->kept[i].len))
+			panic("check_page_free_list: the free page %#lx is in %s, which boot_alloc "
+			      "handed out", MAX(pa_lo, c->kept[i].pa), c->kept[i].what);
 	// Lab 4's landmark: the AP trampoline's page (lab=3 and earlier start
 	// no AP, and a lab 3 tree has not set it aside yet).
 	if (kargs.lab >= 4)
@@ -362,8 +447,8 @@ check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t lim
 
 	size_t n = hi - lo + 1;
 	size_t below = pa_hi < EXTPHYSMEM ? n : pa_lo < EXTPHYSMEM ? PGNUM(EXTPHYSMEM - pa_lo) : 0;
-	*nbase += below;
-	*next += n - below;
+	c->nfree_basemem += below;
+	c->nfree_extmem += n - below;
 
 	// A page that should not be free gets scribbled on, so that whoever
 	// uses it notices soon. JOS poisons every free page; here every page
@@ -371,9 +456,9 @@ check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t lim
 	// next to kept pages are (an off-by-one reservation lands there), and
 	// QEMU is not made to allocate all of guest RAM at once.
 	size_t ilo = lo - pages, ihi = hi - pages;
-	if (ilo > 0 && pages[ilo - 1].pp_ref != 0 && pa_lo < limit)
+	if (ilo > 0 && pages[ilo - 1].pp_ref != 0 && pa_lo < c->limit)
 		memset(page2kva(lo), 0x97, 128);
-	if (ihi + 1 < npages && pages[ihi + 1].pp_ref != 0 && pa_hi < limit)
+	if (ihi + 1 < npages && pages[ihi + 1].pp_ref != 0 && pa_hi < c->limit)
 		memset(page2kva(hi), 0x97, 128);
 }
 
@@ -385,15 +470,16 @@ check_free_run(PageInfo *lo, PageInfo *hi, physaddr_t first_free, physaddr_t lim
 void
 check_page_free_list(bool only_low_memory)
 {
-	physaddr_t limit = only_low_memory ? EARLY_MAP_LIMIT : ~0UL;
+	FreeListCheck c{};
+	c.limit = only_low_memory ? EARLY_MAP_LIMIT : ~0UL;
 	if (page_free_list == nullptr)
 		panic("'page_free_list' is a null pointer!");
 
-	if (only_low_memory && npages * PGSIZE > limit) {
+	if (only_low_memory && npages * PGSIZE > c.limit) {
 		PageInfo *pp1 = nullptr, *pp2 = nullptr;
 		PageInfo **tp[2] = {&pp1, &pp2};
 		for (PageInfo *pp = page_free_list; pp; pp = pp->pp_link) {
-			int high = page2pa(pp) >= limit;
+			int high = page2pa(pp) >= c.limit;
 			*tp[high] = pp;
 			tp[high] = &pp->pp_link;
 		}
@@ -402,8 +488,9 @@ check_page_free_list(bool only_low_memory)
 		page_free_list = pp1;
 	}
 
-	physaddr_t first_free = PADDR(boot_alloc(0));
-	size_t nfree_basemem = 0, nfree_extmem = 0, nfree = 0;
+	c.nkept = boot_allocations(c.kept);
+	check_boot_allocations(c);
+	size_t nfree = 0;
 	for (PageInfo *pp = page_free_list; pp;) {
 		PageInfo *start = pp;
 		int dir = pp->pp_link == pp - 1 ? -1 : 1;
@@ -416,12 +503,11 @@ check_page_free_list(bool only_low_memory)
 		if (nfree > npages)
 			panic("check_page_free_list: the free list is longer than memory "
 			      "(a page freed twice makes a cycle)");
-		check_free_run(MIN(start, pp), MAX(start, pp), first_free, limit, &nfree_basemem,
-			       &nfree_extmem);
+		check_free_run(MIN(start, pp), MAX(start, pp), &c);
 		pp = pp->pp_link;
 	}
-	assert(nfree_basemem > 0);
-	assert(nfree_extmem > 0);
+	assert(c.nfree_basemem > 0);
+	assert(c.nfree_extmem > 0);
 	cprintf("check_page_free_list() succeeded!\n");
 }
 
@@ -680,13 +766,17 @@ map_kernel_image()
 	auto text = reinterpret_cast<uintptr_t>(__text_start);
 	auto rodata = reinterpret_cast<uintptr_t>(__rodata_start);
 	auto data = reinterpret_cast<uintptr_t>(__data_start);
-	uintptr_t image_end = KERNBASE + boot_next;
 	boot_map_region(kern_pgdir, text, ROUNDUP(reinterpret_cast<uintptr_t>(etext), PGSIZE) - text,
 			text - KERNBASE, 0);
 	boot_map_region(kern_pgdir, rodata,
 			ROUNDUP(reinterpret_cast<uintptr_t>(__rodata_end), PGSIZE) - rodata,
 			rodata - KERNBASE, PTE_NX);
-	boot_map_region(kern_pgdir, data, image_end - data, data - KERNBASE, PTE_W | PTE_NX);
+	boot_map_region(kern_pgdir, data, KERNBASE + image_end() - data, data - KERNBASE,
+			PTE_W | PTE_NX);
+	// What boot_alloc handed out, at the addresses it returned.
+	BootAllocation a[kMaxBootAllocations];
+	for (int i = 0, n = boot_allocations(a); i < n; i++)
+		boot_map_region(kern_pgdir, KERNBASE + a[i].pa, a[i].len, a[i].pa, PTE_W | PTE_NX);
 }
 
 // The direct map: the first MiB (BIOS data, VGA, the AP trampoline),
@@ -766,6 +856,7 @@ mem_init()
 {
 	nx_bit = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
 	detect_memory();
+	compute_free_spans();
 
 	kern_pgdir = static_cast<pte_t *>(boot_alloc(PGSIZE));
 	memset(kern_pgdir, 0, PGSIZE);
@@ -784,6 +875,7 @@ mem_init()
 	envs = static_cast<Env *>(boot_alloc(NENV * sizeof(Env)));
 	memset(envs, 0, NENV * sizeof(Env));
 	// LAB 3 EXERCISE mem_init_envs END
+	report_boot_allocations();
 
 	page_init();
 	boot_phase("page_init");
@@ -860,23 +952,24 @@ mem_init_mp()
 
 // Builds the free list from the firmware memory map: a page is free if it
 // lies in one of the free spans (see compute_free_spans: usable RAM minus
-// page 0, MPENTRY_PADDR, the legacy hole, the kernel and boot structures).
-// Pages are pushed in address order, so the list starts at the highest
-// page, as JOS's does.
+// page 0, MPENTRY_PADDR, the legacy hole, the kernel and boot structures,
+// and minus what boot_alloc took from them since). Pages are pushed in
+// address order, so the list starts at the highest page, as JOS's does.
 void
 page_init()
 {
-	physaddr_t kernel_end = PADDR(boot_alloc(0));
 	page_init_done = true;
-	compute_free_spans(kernel_end);
 
 	// LAB 2 EXERCISE page_init BEGIN
-	// Build the free list. compute_free_spans left the free memory in
-	// free_spans[0 .. nfree_spans): address-ordered [base, end) ranges of
-	// usable RAM without page 0, the legacy hole, the kernel image, the
-	// boot allocations and what the loader keeps. Every page in a span is
-	// free: pp_ref 0, pushed on page_free_list (pp_link). Every other page
-	// of pages[0 .. npages) is in use: pp_ref 1, pp_link nullptr, so that
+	// Build the free list. free_spans[0 .. nfree_spans) hold the free
+	// memory: address-ordered [base, end) ranges of usable RAM without
+	// page 0, the legacy hole, the kernel image and what the loader keeps
+	// (compute_free_spans), and without what boot_alloc took from them
+	// since. So the memory boot_alloc handed out is kept as the kernel
+	// image is, wherever it lies: JOS's "everything below boot_alloc(0) is
+	// in use" would not keep it. Every page in a span is free: pp_ref 0,
+	// pushed on page_free_list (pp_link). Every other page of
+	// pages[0 .. npages) is in use: pp_ref 1, pp_link nullptr, so that
 	// page_free never takes it. Go in address order: the list then starts
 	// at the highest free page, as JOS's does.
 	//> lab_todo(2, "page_init (kern/pmap.cc)");
@@ -1242,8 +1335,11 @@ check_kern_pgdir()
 		    PTE_W | PTE_U | PTE_NX, "kernel text");
 	check_range(rodata, reinterpret_cast<uintptr_t>(__rodata_end) - rodata,
 		    rodata - KERNBASE, nx_bit, PTE_W | PTE_U, "kernel rodata");
-	check_range(data, KERNBASE + boot_next - data, data - KERNBASE, PTE_W | nx_bit, PTE_U,
+	check_range(data, KERNBASE + image_end() - data, data - KERNBASE, PTE_W | nx_bit, PTE_U,
 		    "kernel data");
+	BootAllocation a[kMaxBootAllocations];
+	for (int i = 0, n = boot_allocations(a); i < n; i++)
+		check_range(KERNBASE + a[i].pa, a[i].len, a[i].pa, PTE_W | nx_bit, PTE_U, a[i].what);
 
 	// Every present CPU's stacks are backed and every gap is not; the
 	// slots of absent CPUs (all below the present ones) are empty.
