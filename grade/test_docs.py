@@ -105,8 +105,8 @@ def test_handout_grading_table_is_the_labs_graders(lab):
     wrong = ["%s: %s in the handout, %s in grade/" % (n, rows.get(n), cell.get(n))
              for n in sorted(set(rows) | set(cell)) if rows.get(n) != cell.get(n)]
     assert not wrong, ("labs/lab%d.md's grading table differs from lab %d's graders (%d "
-                       "points):\n  %s\nThe graders:\n%s" % (lab, lab, total, "\n  ".join(wrong),
-                                                            table))
+                       "points; labs/mkdocs.py writes it anew):\n  %s\nThe graders:\n%s"
+                       % (lab, lab, total, "\n  ".join(wrong), table))
     with open(path) as f:
         scores = re.findall(r"`Score: \S*/(\d+)`", f.read())
     assert all(int(s) == total for s in scores), (
@@ -156,7 +156,7 @@ def test_handout_sample_output_is_what_the_kernel_prints(lab):
         starts = [i for i, l in enumerate(got) if l == want[0]]
         assert any(got[i:i + len(want)] == want for i in starts), r.explain(
             "labs/lab%d.md's sample output (kernel arguments %r) is not what the kernel "
-            "prints:\n%s" % (lab, kargs, "\n".join(
+            "prints (labs/mkdocs.py writes it anew):\n%s" % (lab, kargs, "\n".join(
                 "  %s %s" % ("  " if w in got else "!=", w) for w in want)))
         shown.update(SOURCE_LINE.findall(r.log))
     named = set(SOURCE_LINE.findall(text))
