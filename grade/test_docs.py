@@ -162,3 +162,22 @@ def test_handout_sample_output_is_what_the_kernel_prints(lab):
     named = set(SOURCE_LINE.findall(text))
     assert named <= shown, "labs/lab%d.md names source lines no sample boot shows: %s" % (
         lab, sorted(named - shown))
+
+
+def test_instructors_table_of_mutants_is_grade_mutants():
+    # labs/instructors.md lists every mutant, its mistake and the graders
+    # that catch it, as grade/mutants.py has them (grade/test_mutants.py
+    # proves the catching).
+    import mutants
+    with open(os.path.join(harness.ROOT, "labs", "instructors.md")) as f:
+        text = f.read()
+    m = re.search(r"<!-- mutants table begin -->\n(.*?)<!-- mutants table end -->", text, re.S)
+    assert m, "labs/instructors.md has no table of mutants"
+    rows, exercise = [], None
+    for line in m.group(1).splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        exercise = cells[0].strip("`") or exercise
+        rows.append((exercise, cells[1].strip("`"), tuple(re.findall(r"`(\w+)`", cells[3]))))
+    want = [(x.exercise, x.name, x.caught_by) for x in mutants.MUTANTS]
+    assert rows == want, "labs/instructors.md's table of mutants is not grade/mutants.py's " \
+        "(labs/mkdocs.py writes it anew):\n%s\n%s" % (rows, want)

@@ -13,8 +13,9 @@
   (`<!-- line: FUNCTION -->` after a quote names the function whose
   frame line it is).
 
-grade/test_docs.py checks both against the tree; this writes them anew
-after a change.
+and labs/instructors.md's table of mutants (grade/mutants.py).
+grade/test_docs.py checks them all against the tree; this writes them
+anew after a change.
 """
 
 import argparse
@@ -106,6 +107,22 @@ def write_samples(text):
     return re.sub(r"(`[\w/.]+:\d+`)( *<!-- line: (\w+) -->)", quote, text)
 
 
+def write_mutants(text):
+    """instructors.md's table of mutants, from grade/mutants.py."""
+    sys.path.insert(0, os.path.join(ROOT, "grade"))
+    import mutants
+    lines = ["| exercise | mutant | the mistake | caught by |", "|---|---|---|---|"]
+    last = None
+    for m in mutants.MUTANTS:
+        lines.append("| %s | `%s` | %s | %s |" % (
+            "`%s`" % m.exercise if m.exercise != last else "", m.name,
+            m.mistake.replace("|", "\\|"), ", ".join("`%s`" % g for g in m.caught_by)))
+        last = m.exercise
+    table = "\n".join(lines).replace("|  |", "| |")
+    return re.sub(r"(?s)(<!-- mutants table begin -->\n).*?(<!-- mutants table end -->)",
+                  lambda m: m.group(1) + table + "\n" + m.group(2), text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lab", type=int, action="append")
@@ -122,6 +139,14 @@ def main():
             with open(path, "w") as f:
                 f.write(new)
             print("mkdocs: wrote %s" % os.path.relpath(path, ROOT))
+    path = os.path.join(ROOT, "labs", "instructors.md")
+    with open(path) as f:
+        text = f.read()
+    new = write_mutants(text)
+    if new != text:
+        with open(path, "w") as f:
+            f.write(new)
+        print("mkdocs: wrote %s" % os.path.relpath(path, ROOT))
 
 
 if __name__ == "__main__":
