@@ -3,9 +3,10 @@
 `-p mutantrun --mutant-plan PLAN`).
 
 The plan is JSON: {"solution": ROOT, "out": FILE, "batches": [[id, ...],
-...]}. For each batch the plugin applies its mutants (grade/mutants.py)
-to the tree, builds it, runs the graders they name, and puts the files
-back; FILE gets {mutant id: {grader test id: outcome}}, or {"build":
+...], "discover": false}. For each batch the plugin applies its mutants
+(grade/mutants.py) to the tree, builds it, runs the graders they name
+(with "discover": the graders marked with the mutant's exercise, but the
+KVM, slow and exclusive ones, until two fail), and puts the files back; FILE gets {mutant id: {grader test id: outcome}}, or {"build":
 message} where the batch did not build. One session and one collection
 for every mutant: a pytest start and a collection per mutant would cost
 more than the build and the graders.
@@ -43,7 +44,18 @@ def pytest_collection_modifyitems(config, items):
         return
     known = _by_id()
     wanted = {g for batch in plan["batches"] for mid in batch for g in known[mid].caught_by}
-    items[:] = [item for item in items if item.originalname in wanted or item.name in wanted]
+    exercises = {known[mid].exercise for batch in plan["batches"] for mid in batch}
+    items[:] = [item for item in items if item.originalname in wanted or
+                (plan.get("discover") and _marks(item) & exercises and not
+                 any(item.get_closest_marker(k) for k in ("kvm", "slow", "exclusive")))]
+
+
+def _marks(item):
+    return {e for m in item.iter_markers("exercises") for e in m.args}
+
+
+def _grades(item, m, discover):
+    return item.originalname in m.caught_by or (discover and m.exercise in _marks(item))
 
 
 def _apply(tree, solution, batch):
@@ -92,7 +104,9 @@ def pytest_runtestloop(session):
             for mid in batch:
                 results[mid] = {}
                 for item in session.items:
-                    if item.originalname in known[mid].caught_by:
+                    if plan.get("discover") and list(results[mid].values()).count("failed") >= 2:
+                        break       # enough to choose from
+                    if _grades(item, known[mid], plan.get("discover")):
                         reports = runtestprotocol(item, log=False, nextitem=None)
                         results[mid][item.nodeid] = (
                             "failed" if any(r.failed for r in reports) else

@@ -19,6 +19,7 @@ writes what each mutant loses into labs/instructors.md's table.
 import dataclasses
 import os
 import re
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -86,6 +87,40 @@ MUTANTS = [
 ]
 
 
+def discover(lab, ids=None):
+    """Runs every grader of the lab marked with each mutant's exercise (but
+    the KVM and slow ones) on the mutant, in a scratch student tree, and
+    prints which fail: for choosing a mutant's caught_by."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_handout import base_tree, exercise_labs
+    ms = [m for m in by_lab(exercise_labs())[lab] if not ids or m.id in ids]
+    tmp = tempfile.mkdtemp(prefix="smpjos-mutants-")
+    tree = os.path.join(tmp, "tree")
+    subprocess.run(["cp", "-a", base_tree(), tree], check=True)
+    for f in ("mutants.py", "mutantrun.py"):
+        shutil.copy(os.path.join(ROOT, "grade", f), os.path.join(tree, "grade", f))
+    plan = {"solution": ROOT, "out": os.path.join(tmp, "out.json"), "discover": True,
+            "batches": [[m.id] for m in ms]}
+    with open(os.path.join(tmp, "plan.json"), "w") as f:
+        json.dump(plan, f)
+    subprocess.run([sys.executable, "-m", "pytest", "grade", "--lab", str(lab), "-n", "0", "-p",
+                    "mutantrun", "--mutant-plan", os.path.join(tmp, "plan.json"), "-q", "-p",
+                    "no:cacheprovider"], cwd=tree, env=dict(os.environ, PYTHONPATH=os.path.join(
+                        tree, "grade")), stdin=subprocess.DEVNULL)
+    with open(plan["out"]) as f:
+        out = json.load(f)
+    for m in ms:
+        got = out.get(m.id, {})
+        failed = sorted(n.split("::")[-1] for n, o in got.items() if o == "failed")
+        print("%-40s %s" % (m.id, "BUILD FAILS" if "build" in got else
+                            ", ".join(failed) or "NOTHING FAILS (of %d)" % len(got)))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def by_lab(labs):
     """The mutants, grouped by the lab of their exercise."""
     out = {}
@@ -112,15 +147,21 @@ def apply(text, m):
 
 
 def apply_to_student_file(solution_text, student_text, m):
-    """The student tree's file (the solution's, without the region markers
-    and stubs) with the mutant applied: its `find` is checked against the
-    solution's regions, then replaced where the student's file has it,
-    once."""
+    """The student tree's file (the solution's without the region markers
+    and stubs, the regions' hints and code kept as they are) with the
+    mutant applied: where the student's file has one of the exercise's
+    regions, in the one that holds `find`."""
     apply(solution_text, m)
-    hits = list(_occurrences(student_text, m.find))
+    # Each region's lines but its stub's ("//> ..."), up to the END line's
+    # indentation, without the markers of regions inside it.
+    regions = [re.sub(r"(?m)^\s*(//>.*|// LAB \d+ EXERCISE \w+ (BEGIN|END))\n", "",
+                      r.group(1)[:r.group(1).rfind("\n") + 1])
+               for r in re.finditer(REGION % (m.exercise, m.exercise), solution_text, re.S)]
+    hits = [(start + i) for body in regions if m.find in body
+            for start in _occurrences(student_text, body) for i in _occurrences(body, m.find)]
     if len(hits) != 1:
-        raise ValueError("%s: its text occurs %d times in the student tree's %s, not once"
-                         % (m.id, len(hits), m.file))
+        raise ValueError("%s: its text occurs %d times in the student tree's %s regions of %s, "
+                         "not once" % (m.id, len(hits), m.file, m.exercise))
     return student_text[:hits[0]] + m.replace + student_text[hits[0] + len(m.find):]
 
 
@@ -129,3 +170,8 @@ def _occurrences(text, part):
     while i >= 0:
         yield i
         i = text.find(part, i + 1)
+
+
+if __name__ == "__main__":
+    # grade/mutants.py LAB [MUTANT-ID ...]: which graders each mutant fails.
+    discover(int(sys.argv[1]), set(sys.argv[2:]))

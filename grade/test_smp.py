@@ -250,3 +250,55 @@ def test_lock_held_forever_is_reported():
                       r"^  rip [0-9a-f]{16}  kern/smpboot\.cc:\d+: mp_main\+\d+$",
                       r"^warning: if CPU 1 never releases crash_demo, look for a path")
     r.expect_absent(r"^kernel panic")
+
+
+# ---------------------------------------------------------------------------
+# INIT-SIPI-SIPI's waits: the MP specification's 10 ms after INIT and 200 us
+# between the STARTUPs, or a few microseconds where the CPU is of a family
+# that needs no more (kern/smpboot.cc, as Linux decides).
+
+@pytest.mark.parametrize("cpu", [
+    param(("qemu64", "10 us", "10 us", r"AuthenticAMD family 0xf"), bringup(4), id="amd-0xf"),
+    param(("qemu64,vendor=GenuineIntel,family=6", "10 us", "10 us", r"GenuineIntel family 0x6"),
+          bringup(4), id="intel-6"),
+    param(("qemu64,vendor=GenuineIntel,family=5", "10000 us", "200 us",
+           r"GenuineIntel family 0x5"), bringup(4), id="intel-5"),
+    param(("qemu64,family=14", "10000 us", "200 us", r"AuthenticAMD family 0xe"), bringup(4),
+          id="amd-0xe"),
+])
+def test_startup_waits_follow_the_cpu_family(cpu):
+    # A CPU model is only CPUID here: TCG starts any AP at once. What is
+    # checked is the kernel's choice, and that every AP starts with it.
+    model, init, sipi, reason = cpu
+    r = harness.run("smp-waits-%s" % re.sub(r"\W", "_", model), cpus=4, mem="64M",
+                    make_extra=["TCG_CPU=%s" % model])
+    r.expect_pass()
+    r.expect(r"^SMP: INIT-SIPI-SIPI waits %s after INIT and %s between the STARTUPs \(%s\)$"
+             % (init, sipi, reason))
+    expect_all_started(r, 4)
+
+
+@pytest.mark.parametrize("smpboot", [param("serial", bringup(4)),
+                                     param("parallel", bringup(4, serial=False))])
+def test_an_ap_that_misses_a_short_start_is_started_again(smpboot):
+    # crash=apmiss: CPU 2's first round sends it INIT but no STARTUP, as if
+    # the short waits had been too short for it. The boot CPU starts it
+    # again with the MP specification's waits, and it starts.
+    r = harness.run("smp-apmiss-" + smpboot, cpus=4, mem="64M",
+                    kargs="monitor=off exitat=smp crash=apmiss crashcpu=2 smpboot=" + smpboot)
+    r.expect_pass()
+    r.expect_in_order(r"^SMP: INIT-SIPI-SIPI waits 10 us after INIT and 10 us between",
+                      r"^crash: CPU 2 gets no STARTUP from its first INIT-SIPI-SIPI round$",
+                      r"^SMP: CPU with APIC ID 2 did not answer a start with short waits in "
+                      r"\d+ ms; starting it again with the MP specification's waits$",
+                      r"^SMP: 4 of 4 CPUs started$")
+    expect_all_started(r, 4)
+
+
+@mark(bringup(2))
+def test_apwait_full_restores_the_mp_specifications_waits():
+    r = harness.run("smp-apwait-full", cpus=2, mem="64M", kargs="monitor=off exitat=smp apwait=full")
+    r.expect_pass()
+    r.expect(r"^SMP: INIT-SIPI-SIPI waits 10000 us after INIT and 200 us between the STARTUPs "
+             r"\(apwait=full\)$")
+    expect_all_started(r, 2)

@@ -192,6 +192,8 @@ constexpr ArgSpec kArgs[] = {
 	 [](KernelArgs *a, int i) { a->apic = static_cast<ApicMode>(i); }, nullptr},
 	{"smpboot", "serial|parallel", "serial",
 	 [](KernelArgs *a, int i) { a->smpboot = static_cast<SmpBoot>(i); }, nullptr},
+	{"apwait", "auto|full|short", "auto",
+	 [](KernelArgs *a, int i) { a->apwait = static_cast<ApWait>(i); }, nullptr},
 	{"acpi", "on|off", "on", [](KernelArgs *a, int i) { a->acpi = i == 0; }, nullptr},
 	{"timing", "on|off", "off", [](KernelArgs *a, int i) { a->timing = i == 0; }, nullptr},
 	{"tabledump", "on|off", "off", [](KernelArgs *a, int i) { a->tabledump = i == 0; },
@@ -201,7 +203,7 @@ constexpr ArgSpec kArgs[] = {
 	 nullptr},
 	{"trace", "on|off", "off", [](KernelArgs *a, int i) { a->trace = i == 0; }, nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock|lockstall|aplate|"
-	 "apdeadline|apoverflow|nmilock|smap|smep|syssmap|lateack|apslow", "none",
+	 "apdeadline|apoverflow|nmilock|smap|smep|syssmap|lateack|apslow|apmiss", "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
 	{"aptimeout", "milliseconds, 1 to 600000", "2000", nullptr, set_aptimeout},

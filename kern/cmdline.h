@@ -5,6 +5,9 @@
 
 enum class ApicMode { Auto, Xapic, X2apic };
 enum class SmpBoot { Serial, Parallel };
+// apwait=auto|full|short: the waits of INIT-SIPI-SIPI (kern/lapic.h). auto:
+// short where the CPU is of a family that needs no more (smpboot.cc).
+enum class ApWait { Auto, Full, Short };
 // Deliberate faults and races, for graders and for showing students what
 // the kernel reports: crash=NAME (on the CPU given by crashcpu=N).
 //   aplate:     the AP arrives after the boot CPU gave up on it
@@ -20,9 +23,11 @@ enum class SmpBoot { Serial, Parallel };
 //               answers only after 2.5 s, as a host that stalls it would
 //   apslow:     the AP, once it has reported in, takes 3 s to finish
 //               starting, moving all the while (a host that runs it slowly)
+//   apmiss:     the AP gets no STARTUP from its first INIT-SIPI-SIPI round,
+//               as if it had missed them: it must be started again
 enum class Crash {
 	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
-	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep, SysSmap, LateAck, ApSlow,
+	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep, SysSmap, LateAck, ApSlow, ApMiss,
 };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.
@@ -59,6 +64,7 @@ struct KernelArgs {
 	int lab = JOS_LAB;
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;
+	ApWait apwait = ApWait::Auto;
 	bool acpi = true;		// acpi=off: find CPUs through MP tables only
 	bool timing = false;		// timing=on: print when each boot phase ends
 	bool tabledump = false;		// tabledump=on: print the firmware tables read

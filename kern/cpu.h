@@ -14,6 +14,7 @@
 #define CPU_HALTED		2	// idle in sched_halt, the big kernel lock given away
 #define CPU_BOOTING		3	// an AP claimed its slot and is setting itself up
 #define CPU_GIVEN_UP		4	// the boot CPU gave up on it (parked with INIT)
+#define CPU_RESTARTING		5	// the boot CPU starts it again (it missed its start)
 
 #ifndef __ASSEMBLER__
 #include <inc/atomic.h>

@@ -171,7 +171,8 @@ crash_if_asked()
 	// where a CPU answers a request (kern/ipi.cc).
 	bool elsewhere = kargs.crash == Crash::ApStall || kargs.crash == Crash::ApLate ||
 			 kargs.crash == Crash::ApDeadline || kargs.crash == Crash::SysSmap ||
-			 kargs.crash == Crash::LateAck || kargs.crash == Crash::ApSlow;
+			 kargs.crash == Crash::LateAck || kargs.crash == Crash::ApSlow ||
+			 kargs.crash == Crash::ApMiss;
 	if (kargs.crash == Crash::None || elsewhere ||
 	    kargs.crashcpu != static_cast<uint32_t>(cpunum()))
 		return;
@@ -250,6 +251,7 @@ crash_if_asked()
 	case Crash::SysSmap:
 	case Crash::LateAck:
 	case Crash::ApSlow:
+	case Crash::ApMiss:
 		break;
 	}
 	panic("crash: CPU %d asked for a fault, but none happened", cpunum());

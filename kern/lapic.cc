@@ -330,6 +330,9 @@ cmos_write(uint8_t reg, uint8_t v)
 
 } // namespace
 
+StartupWaits lapic_startup_waits = kMpSpecWaits;
+uint32_t lapic_miss_startups_of = ~0U;
+
 // Starts the APs with these APIC IDs at addr (page aligned, below 1 MiB),
 // as the MultiProcessor Specification's universal algorithm says; each
 // step goes to every AP before the wait that follows it.
@@ -352,13 +355,17 @@ lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr)
 	for (int i = 0; i < n; i++)
 		if (lapic_can_address(apic_ids[i]))
 			lapic_send_init(apic_ids[i]);
-	udelay(10000);
+	udelay(lapic_startup_waits.init_us);
+	uint32_t miss = lapic_miss_startups_of;
 	for (int round = 0; round < 2; round++) {
-		for (int i = 0; i < n; i++)
-			if (lapic_can_address(apic_ids[i]))
+		for (int i = 0; i < n; i++) {
+			if (apic_ids[i] == miss)
+				lapic_miss_startups_of = ~0U;	// this round only
+			else if (lapic_can_address(apic_ids[i]))
 				lapic_send_startup(apic_ids[i], addr);
+		}
 		if (round == 0)
-			udelay(200);
+			udelay(lapic_startup_waits.sipi_us);
 	}
 }
 

@@ -54,8 +54,23 @@ bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_nmi(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint64_t addr);
-// Starts n APs at addr: INIT to each, 10 ms, STARTUP to each, 200 us,
-// STARTUP to each. IDs lapic_can_address refuses are skipped.
+// The waits of an INIT-SIPI-SIPI round: after the INIT, and between the
+// two STARTUPs. The MP specification's universal algorithm waits 10 ms and
+// 200 us, for CPUs of its time; later CPUs are ready within microseconds
+// (smpboot.cc chooses, as Linux does).
+struct StartupWaits {
+	uint32_t init_us, sipi_us;
+};
+constexpr StartupWaits kMpSpecWaits{10000, 200};
+constexpr StartupWaits kShortWaits{10, 10};
+// The waits lapic_startaps uses (kMpSpecWaits until smpboot.cc says).
+extern StartupWaits lapic_startup_waits;
+// crash=apmiss: the next round sends no STARTUP to this APIC ID (once), as
+// if the AP had missed them; ~0: none.
+extern uint32_t lapic_miss_startups_of;
+// Starts n APs at addr: INIT to each, lapic_startup_waits.init_us, STARTUP
+// to each, .sipi_us, STARTUP to each. IDs lapic_can_address refuses are
+// skipped.
 void lapic_startaps(const uint32_t *apic_ids, int n, uint64_t addr);
 // JOS's lapic_startap: the same for one AP.
 void lapic_startap(uint32_t apic_id, uint64_t addr);

@@ -154,6 +154,68 @@ give_up_on(Cpu *c)
 	return false;
 }
 
+// The waits of INIT-SIPI-SIPI (kern/lapic.h), as Linux chooses them: the
+// MP specification's 10 ms after INIT (and 200 us between the STARTUPs)
+// were for the CPUs of its day, whose APs needed that long to come out of
+// reset. Intel's family 6 and later, AMD's family 0xF and later and
+// Hygon's 0x18 and later do not: there the round waits microseconds. An
+// older or unknown CPU, or an APIC that is not integrated (the 82489DX:
+// version below 0x10), gets the full waits; so does apwait=full. An AP
+// that misses a short start is started again with the full waits
+// (restart_with_full_waits). Returns the reason, for the boot log.
+const char *
+choose_startup_waits()
+{
+	CpuidRegs leaf0 = cpuid(0), leaf1 = cpuid(1);
+	char vendor[13];
+	memcpy(vendor, &leaf0.ebx, 4);
+	memcpy(vendor + 4, &leaf0.edx, 4);
+	memcpy(vendor + 8, &leaf0.ecx, 4);
+	vendor[12] = '\0';
+	uint32_t family = (leaf1.eax >> 8) & 0xF;
+	if (family == 0xF)
+		family += (leaf1.eax >> 20) & 0xFF;
+	bool modern = (strcmp(vendor, "GenuineIntel") == 0 && family >= 6) ||
+		      (strcmp(vendor, "AuthenticAMD") == 0 && family >= 0xF) ||
+		      (strcmp(vendor, "HygonGenuine") == 0 && family >= 0x18);
+	bool integrated = (lapic_read(LAPIC_VER) & 0xFF) >= 0x10;
+	static char why[96];
+	if (kargs.apwait != ApWait::Auto) {
+		lapic_startup_waits = kargs.apwait == ApWait::Full ? kMpSpecWaits : kShortWaits;
+		snprintf(why, sizeof(why), "apwait=%s", kargs.apwait == ApWait::Full ? "full" : "short");
+	} else {
+		lapic_startup_waits = modern && integrated ? kShortWaits : kMpSpecWaits;
+		snprintf(why, sizeof(why), "%s family %#x%s", vendor, family,
+			 integrated ? "" : ", an APIC that is not integrated");
+	}
+	return why;
+}
+
+// crash=apmiss, and an AP that did not answer a short start: how long to
+// wait for it before starting it again, with the full waits.
+constexpr uint64_t kShortStartGraceUs = 300000;
+
+// Starts c again, the MP specification's way, unless it reported in
+// meanwhile. Its slot is RESTARTING from the INIT on, so that the earlier
+// start, if it is still on its way, loses the claim (mp_main) and halts;
+// the new one finds the slot free after the INIT, before the STARTUPs.
+void
+restart_with_full_waits(Cpu *c)
+{
+	uint32_t unused = CPU_UNUSED;
+	if (!c->cpu_status.compare_exchange(unused, CPU_RESTARTING))
+		return;
+	cprintf("SMP: CPU with APIC ID %u did not answer a start with short waits in %lu ms; "
+		"starting it again with the MP specification's waits\n", c->apic_id,
+		kShortStartGraceUs / 1000);
+	lapic_send_init(c->apic_id);
+	udelay(kMpSpecWaits.init_us);
+	c->cpu_status.store(CPU_UNUSED, MemoryOrder::release);
+	lapic_send_startup(c->apic_id, MPENTRY_PADDR);
+	udelay(kMpSpecWaits.sipi_us);
+	lapic_send_startup(c->apic_id, MPENTRY_PADDR);
+}
+
 // APs that have claimed their slot so far: while this goes up, the
 // bring-up as a whole is moving, and an AP that has not yet claimed its
 // slot is waited for past its deadline (the host may run it last).
@@ -173,7 +235,15 @@ bool
 wait_started(Cpu *c, uint64_t deadline)
 {
 	uint32_t claimed = aps_claimed.load();
+	uint64_t restart_at = lapic_startup_waits.init_us < kMpSpecWaits.init_us
+				      ? clock_deadline_us(kShortStartGraceUs) : 0;
 	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED) {
+		if (restart_at != 0 && clock_passed(restart_at)) {
+			restart_at = 0;
+			restart_with_full_waits(c);
+			deadline = MAX(deadline, clock_deadline_us(ap_timeout_us()));
+			continue;
+		}
 		if (aps_claimed.load() != claimed) {
 			claimed = aps_claimed.load();
 			deadline = MAX(deadline, clock_deadline_us(ap_timeout_us()));
@@ -506,6 +576,17 @@ boot_aps()
 	set_trampoline_param(code, mpentry_efer,
 			     static_cast<uint32_t>(EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE)));
 	mpentry_x2apic = lapic_mode == LapicMode::X2apic;
+	if (ncpu > 1) {
+		const char *why = choose_startup_waits();
+		cprintf("SMP: INIT-SIPI-SIPI waits %u us after INIT and %u us between the STARTUPs "
+			"(%s)\n", lapic_startup_waits.init_us, lapic_startup_waits.sipi_us, why);
+	}
+	if (kargs.crash == Crash::ApMiss && kargs.crashcpu > 0 &&
+	    kargs.crashcpu < static_cast<uint32_t>(ncpu)) {
+		lapic_miss_startups_of = cpus[kargs.crashcpu].apic_id;
+		cprintf("crash: CPU %u gets no STARTUP from its first INIT-SIPI-SIPI round\n",
+			kargs.crashcpu);
+	}
 
 	uint64_t t0 = rdtsc();
 	BringupStats stats;
@@ -547,7 +628,8 @@ mp_main(Cpu *c)
 	// a loser is about to be reset, perhaps while holding what it took.
 	uint32_t unused = CPU_UNUSED;
 	if (!c->cpu_status.compare_exchange(unused, CPU_BOOTING)) {
-		late_aps.fetch_add(1);
+		if (unused != CPU_RESTARTING)		// restarted: the INIT is on its way
+			late_aps.fetch_add(1);
 		for (;;) {
 			cli();
 			hlt();
