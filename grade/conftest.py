@@ -164,8 +164,10 @@ def stub_check_leaves_out(stub, items):
       (labdeps.USER_ONLY), tests that run none (not marked env_run: the
       env_run tree shows they never reach it);
     - graders of earlier labs than the exercise's (their boots end before
-      its lab's part runs); of its lab and later ones, all but one per set
-      of marks, marked with it or not (the same marks mean the same path
+      its lab's part runs; where a later lab's code runs in them all the
+      same, the course clone in test_handout.py grades each lab in full
+      with every later lab stubbed); of its lab and later ones, all but
+      one per set of marks, marked with it or not (the same marks mean the same path
       through the exercises: one that fails, or passes, stands for the
       rest); of later labs' graders marked with it, all but one per lab
       (they run its code on the way to their own lab's: what must hold

@@ -35,6 +35,12 @@ extern const volatile Env *thisenv;
 // What a program defines; libmain calls it.
 void umain(int argc, char **argv);
 
+// lib/printf.cc: cprintf for a stub's warning, which every environment
+// that reaches the stub would repeat, perhaps in the middle of another's
+// line: on lines of its own (the line in progress is printed again after
+// it, whole), and only the first time any environment prints this text.
+int cprintf_once(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // lib/exit.cc
 [[noreturn]] void exit();
 
@@ -61,6 +67,10 @@ int sys_cgetc_wait();
 // The reference counts of the pages mapped at a and at b, read at one
 // instant (no other CPU changes a mapping in between): *ref_a, *ref_b.
 int sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b);
+// Prints a notice (at most SYS_CPUTS_ONCE_MAX bytes) on lines of its own,
+// without breaking the console's line in progress, unless some environment
+// printed the same text this way before: see cprintf_once.
+int sys_cputs_once(const char *s, size_t len);
 
 // Must be inlined: the child starts right after the int instruction with
 // the parent's registers but not yet its memory, so it must not depend on

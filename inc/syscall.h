@@ -19,6 +19,7 @@ enum {
 	SYS_env_set_trapframe,
 	SYS_cgetc_wait,
 	SYS_page_refs,
+	SYS_cputs_once,
 	NSYSCALLS
 };
 
@@ -26,3 +27,6 @@ enum {
 // while it prints, so no call may choose how long that is (-E_INVAL above
 // this). The library's sys_cputs prints longer strings in pieces.
 #define SYS_CPUTS_MAX 4096
+
+// The longest notice SYS_cputs_once takes (-E_INVAL above it).
+#define SYS_CPUTS_ONCE_MAX 512

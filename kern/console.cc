@@ -78,6 +78,17 @@ char early[8192];
 size_t early_len;
 bool early_overflowed;
 
+// ---- The line in progress ----
+// What was printed since the last newline, kept so that a notice can go
+// between two lines (cons_aside_begin) and the line be printed again after
+// it, whole. A line longer than the copy is ended, not printed again.
+struct Line {
+	char text[256];
+	size_t len;		// printed since the newline; may exceed the copy
+};
+Line line, aside_saved;
+int aside_depth;
+
 // ---- VGA text screen (only where the loader said text mode is on) ----
 constexpr uint16_t CRT_PORT = 0x3D4;
 
@@ -475,6 +486,38 @@ cons_putc(int c)
 	}
 	cga_putc(c);
 	fb_putc(c);
+	if (c == '\n') {
+		line.len = 0;
+	} else {
+		if (line.len < sizeof(line.text))
+			line.text[line.len] = static_cast<char>(c);
+		line.len++;
+	}
+}
+
+void
+cons_fresh_line()
+{
+	if (line.len > 0)
+		cons_putc('\n');
+}
+
+void
+cons_aside_begin()
+{
+	if (aside_depth++ == 0)
+		aside_saved = line;
+	cons_fresh_line();
+}
+
+void
+cons_aside_end()
+{
+	cons_fresh_line();
+	if (--aside_depth == 0 && aside_saved.len <= sizeof(aside_saved.text))
+		for (size_t i = 0; i < aside_saved.len; i++)
+			cons_putc(aside_saved.text[i]);
+	cons_flush();
 }
 
 void

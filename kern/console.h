@@ -14,6 +14,17 @@ uint64_t cons_framebuffer(uint64_t *len);
 // cprintf's lock, and call cons_flush when a piece of output is complete.
 void cons_putc(int c);
 void cons_flush();
+// A notice printed in the middle of someone else's line (a stub's warning,
+// from an interrupt) would break that line for whoever reads it, a student
+// or a grader: between cons_aside_begin and cons_aside_end, output goes on
+// lines of its own, and the line in progress is printed again after them,
+// whole. Asides nest (only the outermost prints the line again). Callers
+// hold cprintf's lock; cprintf_aside (kern/printf.h) does it all.
+void cons_aside_begin();
+void cons_aside_end();
+// Ends the line in progress, if any: for output that takes over the
+// console and never gives the line back (a stub that stops the boot).
+void cons_fresh_line();
 // Returns the next input character, or 0 if none is waiting.
 int cons_getc();
 

@@ -3,9 +3,11 @@
 
 #include <inc/stdio.h>
 #include <kern/clock.h>
+#include <kern/console.h>
 #include <kern/exit.h>
 #include <kern/lab.h>
 #include <kern/monitor.h>
+#include <kern/printf.h>
 
 namespace {
 
@@ -24,7 +26,12 @@ void
 lab_todo(int lab, const char *what)
 {
 	lab_stopped = true;
-	cprintf("lab %d starts here: %s is not implemented\n", lab, what);
+	{
+		// On a line of its own: the boot stops here, whatever was printing.
+		ConsoleGuard guard;
+		cons_fresh_line();
+		cprintf("lab %d starts here: %s is not implemented\n", lab, what);
+	}
 	if (!kargs.monitor)
 		kernel_exit_todo();
 	stop_in_monitor();

@@ -79,6 +79,19 @@ cprintf(const char *fmt, ...)
 	return n;
 }
 
+int
+cprintf_aside(const char *fmt, ...)
+{
+	ConsoleGuard guard;
+	cons_aside_begin();
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vcprintf(fmt, ap);
+	va_end(ap);
+	cons_aside_end();
+	return n;
+}
+
 void
 cputchar(int c)
 {

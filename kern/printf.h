@@ -1,4 +1,5 @@
-// Console serialization for code that prints several pieces as one unit.
+// Console serialization for code that prints several pieces as one unit,
+// and for notices that must not break a line in progress.
 #pragma once
 
 #include <inc/x86.h>
@@ -21,3 +22,9 @@ private:
 	bool taken_;
 	bool ok_;
 };
+
+// cprintf for a notice (a stub's warning) that may come while another
+// line is half printed: it goes on lines of its own, and the line in
+// progress is printed again after it, whole (cons_aside_begin). fmt should
+// end with a newline. Any CPU, any context cprintf may be called from.
+int cprintf_aside(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #include <kern/cpu.h>
 #include <kern/lapic.h>
 #include <kern/pmap.h>
+#include <kern/printf.h>
 #include <kern/sched.h>
 #include <kern/smpboot.h>
 #include <kern/spinlock.h>
@@ -401,7 +402,10 @@ start_aps_serially(BringupStats *stats)
 		// (wait_started with a clock_deadline_us, which names and parks an
 		// AP that does not answer in time). Count the CPUs that started
 		// (stats->started) and time each (stats->min_us, stats->max_us).
-		//> cprintf("boot_aps: starting CPU %ld is not implemented (LAB 4 exercise)\n", c - cpus);
+		//> static bool said;
+		//> if (!said)
+		//> 	cprintf_aside("boot_aps: starting the other CPUs is not implemented (LAB 4 exercise): CPU 0 goes on alone\n");
+		//> said = true;
 		//> (void)stats;
 		mpentry_kstack = kstack_top(c - cpus);
 		uint64_t t0 = rdtsc();

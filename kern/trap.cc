@@ -4,6 +4,7 @@
 // IST stack, so a kernel stack overflow is reported too.
 
 #include <inc/assert.h>
+#include <inc/atomic.h>
 #include <inc/memlayout.h>
 #include <inc/syscall.h>
 #include <inc/x86.h>
@@ -107,16 +108,16 @@ double_fault(Trapframe *tf)
 
 // The console_intr exercise's stub: the interrupt is dropped. Input still
 // arrives whenever someone polls (the kernel monitor, a sys_cgetc), but an
-// environment blocked in sys_cgetc_wait is never woken.
+// environment blocked in sys_cgetc_wait is never woken. Said once, on a
+// line of its own: the interrupt comes as someone types, after a prompt.
 [[maybe_unused]] void
 warn_console_intr(int irq)
 {
-	static bool warned;
-	if (!warned)
-		cprintf("trap: console interrupt (IRQ %d) dropped: console interrupts are not "
-			"handled (LAB 5 exercise console_intr); a program waiting for console input "
-			"will never get it\n", irq);
-	warned = true;
+	static Atomic<bool> warned;
+	if (!warned.exchange(true))
+		cprintf_aside("trap: console interrupt (IRQ %d) dropped: console interrupts are not "
+			      "handled (LAB 5 exercise console_intr); a program waiting for console "
+			      "input will never get it\n", irq);
 }
 
 // A console interrupt, from the keyboard (IRQ_KBD) or COM1 (IRQ_SERIAL),
@@ -218,11 +219,10 @@ ud_is_int_syscall(const Trapframe *tf)
 [[maybe_unused]] void
 warn_no_preemption()
 {
-	static bool warned;
-	if (!warned)
-		cprintf("trap: the timer interrupted user mode, but preemption is not implemented "
-			"(LAB 4 exercise timer): the environment keeps its CPU\n");
-	warned = true;
+	static Atomic<bool> warned;
+	if (!warned.exchange(true))
+		cprintf_aside("trap: the timer interrupted user mode, but preemption is not "
+			      "implemented (LAB 4 exercise timer): the environment keeps its CPU\n");
 	thiscpu->slice_end = 0;		// a new slice: no storm of expired ones
 	if (tsc_to_us(rdtsc() - thiscpu->asked_tsc) > 5000000)
 		panic("environment %08x has kept CPU %d for 5 s without a system call, and nothing "

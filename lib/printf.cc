@@ -44,3 +44,16 @@ cprintf(const char *fmt, ...)
 	va_end(ap);
 	return cnt;
 }
+
+int
+cprintf_once(const char *fmt, ...)
+{
+	char buf[SYS_CPUTS_ONCE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n = MIN(n, static_cast<int>(sizeof(buf)) - 1);	// vsnprintf says what did not fit
+	sys_cputs_once(buf, n);
+	return n;
+}

@@ -113,10 +113,7 @@ copy_shared_pages(envid_t child)
 	// present page below UTOP whose PTE has PTE_SHARE, sys_page_map it
 	// into the child with the PTE's permissions (pte & (PTE_SYSCALL |
 	// PTE_NX)). Return the first error.
-	//> static bool warned;
-	//> if (!warned)
-	//> 	cprintf("spawn: PTE_SHARE pages do not reach the child yet: it starts with no file descriptors (LAB 5 exercise pte_share)\n");
-	//> warned = true;
+	//> cprintf_once("spawn: PTE_SHARE pages do not reach the child yet: it starts with no file descriptors (LAB 5 exercise pte_share)\n");
 	//> (void)child;
 	//> return 0;
 	for (uintptr_t l4 = 0; l4 < PML4X(UTOP); l4++) {

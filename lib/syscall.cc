@@ -125,6 +125,12 @@ sys_cgetc_wait()
 }
 
 int
+sys_cputs_once(const char *s, size_t len)
+{
+	return static_cast<int>(syscall(SYS_cputs_once, false, u(s), len));
+}
+
+int
 sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b)
 {
 	// One word comes back: a's count in bits 16-31, b's in bits 0-15.
