@@ -268,6 +268,25 @@ def test_primes():
 # Beyond JOS: eight CPUs, races on copy-on-write pages, IPC to a halted CPU.
 
 
+@mark(envs(syscalls=True) + ["pgfault_upcall"])
+def test_system_calls_refuse_what_the_rules_forbid():
+    # JOS's lab 4 tests what its system calls do, not what they refuse:
+    # a writable mapping of a read-only page, a page at UTOP, in the
+    # kernel or unaligned, a status other than runnable or not, and
+    # another environment's state from one that is not its parent.
+    r = user_test("sysrefuse", "sysrefuse", kargs="monitor=off run=sysrefuse,hello")
+    match(r, r"sysrefuse: sys_page_map of a read-only page, writable: invalid parameter \(-3\)",
+          r"sysrefuse: sys_page_alloc at UTOP: invalid parameter \(-3\)",
+          r"sysrefuse: sys_page_alloc at the kernel's base: invalid parameter \(-3\)",
+          r"sysrefuse: sys_page_alloc at an unaligned address: invalid parameter \(-3\)",
+          r"sysrefuse: sys_env_set_status to 7: invalid parameter \(-3\)",
+          r"sysrefuse: sys_env_set_pgfault_upcall of an environment that is not its child: "
+          r"bad environment \(-2\)",
+          r"sysrefuse: sys_env_set_status of an environment that is not its child: "
+          r"bad environment \(-2\)",
+          r"sysrefuse: 0 answer\(s\) the rules forbid")
+
+
 @mark(cow())
 def test_fork_keeps_read_only_pages_read_only():
     # Copy-on-write is for writable pages: a child's write to a page its

@@ -622,6 +622,14 @@ trap(Trapframe *tf)
 		return;
 	}
 
+	// The CPU pushed the frame at its TSS's rsp0: that must be this CPU's
+	// own kernel stack, or CPUs that trap at once write over each other.
+	auto at = reinterpret_cast<uintptr_t>(tf);
+	if (at < kstack_bottom(cpunum()) || at >= kstack_top(cpunum()))
+		panic("a trap from user mode on CPU %d pushed its frame at %#lx, outside the CPU's "
+		      "own kernel stack [%#lx, %#lx): its TSS's rsp0 (trap_init_percpu) is wrong",
+		      cpunum(), at, kstack_bottom(cpunum()), kstack_top(cpunum()));
+
 	// From user mode: the big kernel lock, then work on curenv's copy of
 	// the frame, since the kernel stack is this CPU's and any CPU may run
 	// the environment next. (Lab 3's one environment needs no lock.)
