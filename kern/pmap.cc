@@ -702,9 +702,10 @@ check_page()
 	assert((pp = page_alloc(0)) && pp == pp1);
 	assert(!page_alloc(0));
 
-	// Give back the tables, and the stolen free list.
-	free_test_tables();
+	// Give back the stolen free list, then the tables (freed onto the
+	// stolen list's stand-in, they would be lost with it).
 	page_free_list = fl;
+	free_test_tables();
 	page_free(pp0);
 	page_free(pp1);
 	page_free(pp2);
