@@ -20,9 +20,13 @@ enum class SmpBoot { Serial, Parallel };
 //               answers only after 2.5 s, as a host that stalls it would
 //   apslow:     the AP, once it has reported in, takes 3 s to finish
 //               starting, moving all the while (a host that runs it slowly)
+//   freetwice:  once mem_init is done, page_free gets a page it freed
+//               already (it must panic, naming the page)
+//   freeused:   page_free gets a page that still has a reference (the same)
 enum class Crash {
 	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
 	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep, SysSmap, LateAck, ApSlow,
+	FreeTwice, FreeUsed,
 };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.
