@@ -177,3 +177,36 @@ def test_boot_alloc_without_room_says_how_much_and_the_largest_range():
     assert last == hole - 1 and int(m.group(3)) == last + 1 - first < 64 << 10, r.explain(
         "the largest usable range is the one below the hole, [%#x-%#x]" % (first, last))
     r.expect_absent(r"larger -m")
+
+
+def page_free_crash(crash, what):
+    """Boots with crash=`crash` (kern/init.cc): once mem_init is done,
+    page_free gets a page it must refuse. It must panic, naming the page,
+    in its own words."""
+    r = harness.run("lab2-" + crash, kargs="monitor=off lab=2 crash=" + crash)
+    line = r.first(r"^crash: page_free\(page 0x[0-9a-f]+\) .*")
+    assert line, r.explain("the boot did not get to crash=%s (after mem_init)" % crash)
+    pa = int(re.search(r"0x([0-9a-f]+)", line).group(1), 16)
+    panic = r.first(r"kernel panic .*")
+    assert panic and r.status == harness.EXIT_FAIL, r.explain(
+        "page_free took %s (page %#x) without a panic" % (what, pa))
+    assert not re.search(r"crash: page_free took", panic), r.explain(
+        "page_free took %s (page %#x) without a panic" % (what, pa))
+    assert re.search(r"\b(0x)?0*%x\b" % pa, panic), r.explain(
+        "page_free's panic does not name the page (%#x): %s" % (pa, panic))
+
+
+@pytest.mark.part("Lab 2 beyond JOS")
+@mark(lab2(LAB2))
+def test_page_free_panics_on_a_page_freed_twice():
+    # A page on the free list twice makes the list a cycle: page_alloc
+    # would hand it out twice.
+    page_free_crash("freetwice", "a page it had freed already")
+
+
+@pytest.mark.part("Lab 2 beyond JOS")
+@mark(lab2(LAB2))
+def test_page_free_panics_on_a_page_still_referenced():
+    # A page freed while something still maps it would be handed out
+    # again, to a second owner.
+    page_free_crash("freeused", "a page with pp_ref 1")

@@ -5,6 +5,7 @@ frame on the kernel stack at KSTACKTOP - sizeof(Trapframe) (JOS's
 eip. Each runs one program as JOS's lab 3 does (lab=3: one environment,
 one CPU), and stops at the kernel monitor. Then tests JOS never had."""
 
+import functools
 import os
 import subprocess
 
@@ -160,6 +161,24 @@ def test_evilhello():
 # ---------------------------------------------------------------------------
 # Beyond JOS.
 
+def regionround_segments():
+    """[(va, memsz)] of regionround's text and data segments, as readelf
+    reads them."""
+    segs = subprocess.run(["readelf", "-lW", os.path.join(harness.ROOT, "obj", "user",
+                                                          "regionround")],
+                          capture_output=True, text=True, check=True).stdout
+    loads = [l.split() for l in segs.splitlines() if l.split()[:1] == ["LOAD"]]
+    text = [l for l in loads if l[-2] == "E"][0]
+    data = [l for l in loads if l[-2] == "RW"][0]
+    return [(int(s[2], 16), int(s[5], 16)) for s in (text, data)]
+
+
+@functools.lru_cache(maxsize=None)
+def regionround_run():
+    # One boot for the two graders that look at regionround.
+    return user_test("regionround")
+
+
 @pytest.mark.part("Lab 3 beyond JOS")
 @mark(lab3())
 def test_region_alloc_rounds_to_whole_pages():
@@ -167,19 +186,39 @@ def test_region_alloc_rounds_to_whole_pages():
     # (user/regionround.ld) and ends a few bytes into a page: a region_alloc
     # that steps from va by PGSIZE to va+len, without rounding, leaves its
     # last page unmapped, and the program faults on the segment's last byte.
-    segs = subprocess.run(["readelf", "-lW", os.path.join(harness.ROOT, "obj", "user",
-                                                          "regionround")],
-                          capture_output=True, text=True, check=True).stdout
-    data = [l.split() for l in segs.splitlines() if l.split()[:1] == ["LOAD"] and "RW" in l][0]
-    start, size = int(data[2], 16), int(data[5], 16)
+    start, size = regionround_segments()[1]
     assert start % 4096 > (start + size) % 4096 > 0, (
         "regionround's data segment [%#x, %#x) must start later in its page than it ends in "
         "its last, or this test cannot tell a rounding region_alloc from one that does not "
         "round (user/regionround.ld)" % (start, start + size))
-    r = user_test("regionround")
+    r = regionround_run()
     r.expect(r"^regionround: data at 0x%016x and .*, the segment's last byte at 0x%016x: "
              r"initialized data, across a page boundary, bss zero$" % (start, start + size - 1),
              FREED)
+    r.expect_absent(r"user fault")
+
+
+@pytest.mark.part("Lab 3 beyond JOS")
+@mark(lab3())
+def test_segments_get_their_permissions_and_share_a_page():
+    # regionround's text segment ends on the page where its data segment
+    # starts (user/regionround.ld). load_icode maps each segment with its
+    # own permissions: text r-x, data rw-, and the stack rw-; the page the
+    # two share gets both (rwx) and keeps the text's bytes, whichever
+    # segment region_alloc mapped first. The program reads its own page
+    # tables at UVPT (env_setup_vm's read-only window onto them), and says
+    # what user code may do on each page (r: PTE_U, w: PTE_W, x: no PTE_NX,
+    # at every level), the windows UVPT, UENVS and UPAGES among them.
+    (text, text_size), (data, _) = regionround_segments()
+    assert (text + text_size - 1) // 4096 == data // 4096, (
+        "regionround's text segment [%#x, %#x) must end on the page its data segment starts "
+        "on (%#x), or this test cannot tell what region_alloc does with a page two segments "
+        "share (user/regionround.ld)" % (text, text + text_size, data))
+    r = regionround_run()
+    r.expect(r"^regionround: on the page both segments share, at 0x%016x: 'the text segment's "
+             r"last bytes'$" % (data & ~0xFFF),
+             r"^regionround: access: text r-x, shared page rwx, data rw-, stack rw-, UVPT r--, "
+             r"UENVS r--, UPAGES r--$", FREED)
     r.expect_absent(r"user fault")
 
 

@@ -203,7 +203,9 @@ constexpr ArgSpec kArgs[] = {
 	 nullptr},
 	{"trace", "on|off", "off", [](KernelArgs *a, int i) { a->trace = i == 0; }, nullptr},
 	{"crash", "none|pagefault|overflow|triplefault|apstall|relock|lockstall|aplate|"
-	 "apdeadline|apoverflow|nmilock|smap|smep|syssmap|lateack|apslow|apmiss", "none",
+	 "apdeadline|apoverflow|nmilock|smap|smep|syssmap|lateack|apslow|apmiss|freetwice|"
+	 "freeused",
+	 "none",
 	 [](KernelArgs *a, int i) { a->crash = static_cast<Crash>(i); }, nullptr},
 	{"crashcpu", "a CPU number", "0", nullptr, set_crashcpu},
 	{"aptimeout", "milliseconds, 1 to 600000", "2000", nullptr, set_aptimeout},

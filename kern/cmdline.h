@@ -25,9 +25,13 @@ enum class ApWait { Auto, Full, Short };
 //               starting, moving all the while (a host that runs it slowly)
 //   apmiss:     the AP gets no STARTUP from its first INIT-SIPI-SIPI round,
 //               as if it had missed them: it must be started again
+//   freetwice:  once mem_init is done, page_free gets a page it freed
+//               already (it must panic, naming the page)
+//   freeused:   page_free gets a page that still has a reference (the same)
 enum class Crash {
 	None, PageFault, Overflow, TripleFault, ApStall, Relock, LockStall,
 	ApLate, ApDeadline, ApOverflow, NmiLock, Smap, Smep, SysSmap, LateAck, ApSlow, ApMiss,
+	FreeTwice, FreeUsed,
 };
 // exitat=entry|smp: leave QEMU (pass status) as soon as the command line is
 // read, or once every CPU is up; for measuring boot cost.

@@ -167,12 +167,13 @@ crash_if_asked()
 		panic("crash=lockstall: CPU 0 got lock %s, which CPU %u should still hold",
 		      crash_demo.name(), kargs.crashcpu);
 	}
-	// Handled where the AP reports in (kern/smpboot.cc), in sys_cputs, or
-	// where a CPU answers a request (kern/ipi.cc).
+	// Handled where the AP reports in (kern/smpboot.cc), in sys_cputs,
+	// where a CPU answers a request (kern/ipi.cc), or after mem_init.
 	bool elsewhere = kargs.crash == Crash::ApStall || kargs.crash == Crash::ApLate ||
 			 kargs.crash == Crash::ApDeadline || kargs.crash == Crash::SysSmap ||
 			 kargs.crash == Crash::LateAck || kargs.crash == Crash::ApSlow ||
-			 kargs.crash == Crash::ApMiss;
+			 kargs.crash == Crash::ApMiss || kargs.crash == Crash::FreeTwice ||
+			 kargs.crash == Crash::FreeUsed;
 	if (kargs.crash == Crash::None || elsewhere ||
 	    kargs.crashcpu != static_cast<uint32_t>(cpunum()))
 		return;
@@ -252,12 +253,38 @@ crash_if_asked()
 	case Crash::LateAck:
 	case Crash::ApSlow:
 	case Crash::ApMiss:
+	case Crash::FreeTwice:
+	case Crash::FreeUsed:
 		break;
 	}
 	panic("crash: CPU %d asked for a fault, but none happened", cpunum());
 }
 
 namespace {
+
+// crash=freetwice|freeused: page_free gets a page it must refuse, a free
+// one or one still referenced. It must panic, naming the page: a page on
+// the free list twice makes the list a cycle, and a page handed out while
+// in use is shared by two owners, each unaware of the other.
+void
+page_free_crash_if_asked()
+{
+	if (kargs.crash != Crash::FreeTwice && kargs.crash != Crash::FreeUsed)
+		return;
+	PageInfo *pp = page_alloc(0);
+	if (pp == nullptr)
+		panic("crash: no free page to free");
+	if (kargs.crash == Crash::FreeTwice) {
+		cprintf("crash: page_free(page %#lx) twice\n", page2pa(pp));
+		page_free(pp);
+		page_free(pp);
+	} else {
+		pp->pp_ref = 1;
+		cprintf("crash: page_free(page %#lx) with pp_ref 1\n", page2pa(pp));
+		page_free(pp);
+	}
+	panic("crash: page_free took page %#lx without a word", page2pa(pp));
+}
 
 uint32_t
 max_apic_id()
@@ -317,6 +344,7 @@ kern_main_on_kstack()
 	idt_init_percpu();
 	mmu_init_percpu();
 	bootcpu->cpu_status.store(CPU_STARTED);
+	page_free_crash_if_asked();
 	if (kargs.lab == 2)
 		lab_done(2, "env_init (kern/env.cc)");
 

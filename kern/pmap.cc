@@ -404,6 +404,10 @@ check_boot_allocations(const FreeListCheck &c)
 		if (a.pa < image_end() && a.pa + a.len > KERNLOAD)
 			panic("check_page_free_list: boot_alloc put %s at [%#lx-%#lx], inside the "
 			      "kernel image", a.what, a.pa, a.pa + a.len - 1);
+		if (a.pa < EXTPHYSMEM)
+			panic("check_page_free_list: boot_alloc put %s at [%#lx-%#lx], in the first "
+			      "MiB (the BIOS's data and code, lab 4's trampoline page)", a.what, a.pa,
+			      a.pa + a.len - 1);
 		for (int j = 0; j < i; j++)
 			if (overlaps(a.pa, a.len, c.kept[j].pa, c.kept[j].len))
 				panic("check_page_free_list: boot_alloc gave %s and %s the same memory",
@@ -462,6 +466,26 @@ check_free_run(PageInfo *lo, PageInfo *hi, FreeListCheck *c)
 		memset(page2kva(hi), 0x97, 128);
 }
 
+// Every page is free (on the list, pp_ref 0) or in use (pp_ref counts its
+// users; page_init gives each page it keeps one): a page kept out of the
+// list with pp_ref 0 looks free to page_free, which would hand it out.
+// nfree: the free list's length. One pass over pages[] reading pp_ref.
+void
+check_kept_pages_referenced(size_t nfree)
+{
+	size_t unreferenced = 0;
+	for (size_t i = 0; i < npages; i++)
+		unreferenced += pages[i].pp_ref == 0;
+	if (unreferenced == nfree)
+		return;
+	for (size_t i = 0; i < npages; i++)
+		if (pages[i].pp_ref == 0 && free_span_of(i * PGSIZE) < 0)
+			panic("check_page_free_list: page %#lx is kept out of the free list, but its "
+			      "pp_ref is 0, as if free", i * PGSIZE);
+	panic("check_page_free_list: %lu pages have pp_ref 0, but only %lu are free",
+	      unreferenced, nfree);
+}
+
 // Moves the pages the boot tables can reach (below EARLY_MAP_LIMIT) to the
 // front of the free list when only_low_memory, then checks that the list
 // holds nothing page_init must have kept. page_init links free pages in
@@ -506,6 +530,7 @@ check_page_free_list(bool only_low_memory)
 		check_free_run(MIN(start, pp), MAX(start, pp), &c);
 		pp = pp->pp_link;
 	}
+	check_kept_pages_referenced(nfree);
 	assert(c.nfree_basemem > 0);
 	assert(c.nfree_extmem > 0);
 	cprintf("check_page_free_list() succeeded!\n");
@@ -627,6 +652,9 @@ check_page()
 	page_free(t[0]);
 	page_free(t[1]);
 	page_free(t[2]);
+	// Looking up makes no tables, even where there are pages for them.
+	assert(page_lookup(kern_pgdir, 0x0, nullptr) == nullptr);
+	assert(!(kern_pgdir[0] & PTE_P));
 	assert(page_insert(kern_pgdir, pp1, 0x0, PTE_W) == 0);
 	assert(!page_alloc(0));
 	for (PageInfo *p : t)
@@ -647,6 +675,8 @@ check_page()
 	assert(check_va2pa(kern_pgdir, PGSIZE) == page2pa(pp2));
 	assert(pp2->pp_ref == 1);
 	assert(!page_alloc(0));
+	// An entry that is not present maps nothing, though its table is there.
+	assert(page_lookup(kern_pgdir, 2 * PGSIZE, &ptep) == nullptr);
 
 	// Mapping the same page at the same place again changes nothing.
 	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
@@ -666,6 +696,13 @@ check_page()
 	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
 	assert(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_W);
 	assert(!(*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_U));
+	// PTE_NX is bit 63 of the entry, and no part of the page's address.
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W | PTE_NX) == 0);
+	assert((*pgdir_walk(kern_pgdir, PGSIZE, 0) & PTE_NX) == nx_bit);
+	assert(page_lookup(kern_pgdir, PGSIZE, &ptep) == pp2);
+	assert(ptep == pgdir_walk(kern_pgdir, PGSIZE, 0));
+	assert(page_insert(kern_pgdir, pp2, PGSIZE, PTE_W) == 0);
+	assert(pp2->pp_ref == 1);
 
 	// A mapping under another PD entry needs a new page table: none is free.
 	assert(page_insert(kern_pgdir, pp0, PTSIZE, PTE_W) < 0);
@@ -702,9 +739,10 @@ check_page()
 	assert((pp = page_alloc(0)) && pp == pp1);
 	assert(!page_alloc(0));
 
-	// Give back the tables, and the stolen free list.
-	free_test_tables();
+	// Give back the stolen free list, then the tables (freed onto the
+	// stolen list's stand-in, they would be lost with it).
 	page_free_list = fl;
+	free_test_tables();
 	page_free(pp0);
 	page_free(pp1);
 	page_free(pp2);
@@ -735,13 +773,15 @@ check_page()
 void
 check_page_installed_pgdir()
 {
-	PageInfo *pp0, *pp1, *pp2;
+	PageInfo *pp0, *pp1, *pp2, *pp3;
 	assert((pp0 = page_alloc(0)));
 	assert((pp1 = page_alloc(0)));
 	assert((pp2 = page_alloc(0)));
+	assert((pp3 = page_alloc(0)));
 	page_free(pp0);
 	memset(page2kva(pp1), 1, PGSIZE);
 	memset(page2kva(pp2), 2, PGSIZE);
+	memset(page2kva(pp3), 4, PGSIZE);
 	auto *va = reinterpret_cast<volatile uint32_t *>(PGSIZE);
 	assert(page_insert(kern_pgdir, pp1, PGSIZE, PTE_W) == 0);
 	assert(pp1->pp_ref == 1);
@@ -754,7 +794,14 @@ check_page_installed_pgdir()
 	assert(*static_cast<uint32_t *>(page2kva(pp2)) == 0x03030303U);
 	page_remove(kern_pgdir, PGSIZE);
 	assert(pp2->pp_ref == 0);
-	// pp1 and pp2 went back to the free list when their last reference
+	// The translation page_remove dropped has left the TLB too: *va went
+	// through it above, and pp3, mapped there now (a new entry, which
+	// page_insert need not invalidate), is what *va reaches.
+	assert(page_insert(kern_pgdir, pp3, PGSIZE, PTE_W) == 0);
+	assert(*va == 0x04040404U);
+	page_remove(kern_pgdir, PGSIZE);
+	assert(pp3->pp_ref == 0);
+	// pp1, pp2 and pp3 went back to the free list when their last reference
 	// went; the tables (pp0 among them) are freed here.
 	free_test_tables();
 	cprintf("check_page_installed_pgdir() succeeded!\n");
@@ -1297,6 +1344,30 @@ check_stack(uintptr_t bottom, size_t size, const char *what)
 			      bottom + off);
 }
 
+// page_lookup inside a 2 MiB page of the direct map (the first one that
+// map_direct made, if it made any): the 4 KiB page of va within it, and
+// the page-directory entry as its PTE.
+void
+check_huge_lookup()
+{
+	for (int i = 0; i < boot_info.nmmap; i++) {
+		const MemRegion &r = boot_info.mmap[i];
+		physaddr_t pa = ROUNDUP(r.base, PTSIZE);
+		if (r.type != MEM_USABLE || pa + PTSIZE > r.base + r.len || pa + PTSIZE > DIRECTMAPSIZE)
+			continue;
+		pte_t *pde = walk(kern_pgdir, DIRECTMAP + pa, 2, false);
+		if (pde == nullptr || !(*pde & PTE_PS))
+			continue;
+		pte_t *pte = nullptr;
+		if (page_lookup(kern_pgdir, DIRECTMAP + pa + 5 * PGSIZE + 8, &pte) !=
+		    pa2page(pa + 5 * PGSIZE) || pte != pde)
+			panic("check_kern_pgdir: page_lookup of %#lx, in the 2 MiB page at %#lx, "
+			      "does not give its 4 KiB page %#lx", DIRECTMAP + pa + 5 * PGSIZE + 8,
+			      DIRECTMAP + pa, pa + 5 * PGSIZE);
+		return;
+	}
+}
+
 } // namespace
 
 void
@@ -1326,6 +1397,7 @@ check_kern_pgdir()
 	// reaches either without it faults, with no console to say so.
 	check_range(DIRECTMAP, EXTPHYSMEM, 0, PTE_W | nx_bit, PTE_U,
 		    "direct map of the first MiB (VGA text, BIOS data and ROM)");
+	check_huge_lookup();
 
 	// Kernel image: text R-X, rodata R--, data RW-.
 	auto text = reinterpret_cast<uintptr_t>(__text_start);
