@@ -19,6 +19,8 @@ enum {
 	SYS_env_set_trapframe,
 	SYS_cgetc_wait,
 	SYS_page_refs,
+	SYS_page_shared,
+	SYS_ipc_call,
 	NSYSCALLS
 };
 
