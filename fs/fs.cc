@@ -87,18 +87,42 @@ check_bitmap()
 // ---------------------------------------------------------------------------
 // Checking what the disk says
 
+// While the mount-time scan (check_shared_blocks) runs, what it finds wrong
+// with a file is said when the file is used, not before.
+bool quiet;
+
+// Says what is wrong with the file system (unless quiet).
+void __attribute__((format(printf, 1, 2)))
+damage(const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vcprintf(fmt, ap);
+	va_end(ap);
+}
+
+// Files that share a block with another (check_shared_blocks): refused,
+// by where their File is in the cache. Two files that share a block are
+// both damaged: a write to one changes the other, and freeing one frees a
+// block the other still uses.
+constexpr int kMaxShared = 64;
+const File *shared_files[kMaxShared];
+int nshared_files;
+
 // Whether b may be a block of a file: a data block, in use.
 bool
 block_ok(uint32_t b, const char *file, const char *what, uint32_t n)
 {
 	if (b < first_data_block() || b >= fs_nblocks) {
-		cprintf("fs: %s: %s %u is block number %u, outside the disk's data blocks (%u-%u): "
+		damage("fs: %s: %s %u is block number %u, outside the disk's data blocks (%u-%u): "
 			"the file system is damaged; refusing the file\n", file, what, n, b,
 			first_data_block(), fs_nblocks - 1);
 		return false;
 	}
 	if (block_is_free(b)) {
-		cprintf("fs: %s: %s %u is block number %u, which the bitmap says is free: the file "
+		damage("fs: %s: %s %u is block number %u, which the bitmap says is free: the file "
 			"system is damaged; refusing the file\n", file, what, n, b);
 		return false;
 	}
@@ -111,7 +135,7 @@ within_size(const File *f, uint32_t n, const char *path)
 {
 	if (n < (static_cast<uint32_t>(f->f_size) + BLKSIZE - 1) / BLKSIZE)
 		return true;
-	cprintf("fs: %s: block %u is beyond its size %d: the file system is damaged; refusing "
+	damage("fs: %s: block %u is beyond its size %d: the file system is damaged; refusing "
 		"the file\n", path, n, f->f_size);
 	return false;
 }
@@ -121,19 +145,25 @@ within_size(const File *f, uint32_t n, const char *path)
 int
 check_file(const File *f, const char *path)
 {
+	for (int i = 0; i < nshared_files; i++)
+		if (shared_files[i] == f) {
+			damage("fs: %s shares a block with another file: the file system is damaged; "
+			       "refusing the file\n", path);
+			return -E_CORRUPT;
+		}
 	if (strnlen(f->f_name, MAXNAMELEN) == MAXNAMELEN) {
-		cprintf("fs: %s: a name without its terminating null: the file system is damaged; "
+		damage("fs: %s: a name without its terminating null: the file system is damaged; "
 			"refusing the file\n", path);
 		return -E_CORRUPT;
 	}
 	if (f->f_type != FTYPE_REG && f->f_type != FTYPE_DIR) {
-		cprintf("fs: %s: unknown file type %u: the file system is damaged; refusing the "
+		damage("fs: %s: unknown file type %u: the file system is damaged; refusing the "
 			"file\n", path, f->f_type);
 		return -E_CORRUPT;
 	}
 	if (f->f_size < 0 || f->f_size > MAXFILESIZE ||
 	    (f->f_type == FTYPE_DIR && f->f_size % BLKSIZE != 0)) {
-		cprintf("fs: %s: impossible size %d for a %s: the file system is damaged; refusing "
+		damage("fs: %s: impossible size %d for a %s: the file system is damaged; refusing "
 			"the file\n", path, f->f_size, f->f_type == FTYPE_DIR ? "directory" : "file");
 		return -E_CORRUPT;
 	}
@@ -147,7 +177,7 @@ check_file(const File *f, const char *path)
 			return -E_CORRUPT;
 	if (f->f_indirect) {
 		if (nblocks <= NDIRECT) {
-			cprintf("fs: %s has an indirect block (%u) that its size %d does not need: the "
+			damage("fs: %s has an indirect block (%u) that its size %d does not need: the "
 				"file system is damaged; refusing the file\n", path, f->f_indirect,
 				f->f_size);
 			return -E_CORRUPT;
@@ -312,13 +342,13 @@ enter_dir(File *dir, const char *path)
 			continue;	// a hole: holds no entries
 		for (int j = 0; j < npath_blocks; j++)
 			if (path_blocks[j] == *ptr) {
-				cprintf("fs: directory %s loops: its block %u is also a block of a "
+				damage("fs: directory %s loops: its block %u is also a block of a "
 					"directory above it (or of itself): the file system is damaged; "
 					"refusing it\n", path, *ptr);
 				return -E_CORRUPT;
 			}
 		if (npath_blocks == kMaxPathBlocks) {
-			cprintf("fs: %s: the directories on this path have more than %d blocks; "
+			damage("fs: %s: the directories on this path have more than %d blocks; "
 				"refusing it\n", path, kMaxPathBlocks);
 			return -E_BAD_PATH;
 		}
@@ -479,6 +509,178 @@ walk_path(const char *path, File **pdir, File **pf, char *lastelem)
 	return 0;
 }
 
+// ---------------------------------------------------------------------------
+// Blocks that two files share
+
+// The scan's bitmap, a bit per block (set: a file uses it), in pages at
+// SEENVA allocated for the scan and given back after it.
+constexpr uintptr_t SEENVA = DISKMAP + DISKSIZE;
+constexpr int kMaxScanDepth = 32;
+constexpr int kMaxDups = 16;
+uint32_t dups[kMaxDups];	// blocks found used twice
+int ndups;
+
+uint32_t *
+seen()
+{
+	return reinterpret_cast<uint32_t *>(SEENVA);
+}
+
+// Calls visit(b) for each block b of f (its indirect block too).
+template <typename Visit>
+void
+for_each_block(File *f, Visit visit)
+{
+	for (uint32_t i = 0; i < NDIRECT; i++)
+		if (f->f_direct[i])
+			visit(f->f_direct[i]);
+	if (f->f_indirect == 0 || bc_load(f->f_indirect) < 0)
+		return;
+	visit(f->f_indirect);
+	auto *ind = static_cast<const uint32_t *>(diskaddr(f->f_indirect));
+	for (uint32_t i = 0; i < NINDIRECT; i++)
+		if (ind[i])
+			visit(ind[i]);
+}
+
+// The disk block of f's i'th block (0: a hole), for the scan: it reads
+// f's indirect block itself, so that a mount never depends on the lab's
+// exercises beyond the block cache.
+uint32_t
+nth_block(const File *f, uint32_t i)
+{
+	if (i < NDIRECT)
+		return f->f_direct[i];
+	if (f->f_indirect == 0 || bc_load(f->f_indirect) < 0)
+		return 0;
+	return static_cast<const uint32_t *>(diskaddr(f->f_indirect))[i - NDIRECT];
+}
+
+// As enter_dir, for the scan: false if dir's blocks are those of a
+// directory above it (a loop), or there are too many to remember.
+bool
+scan_enter(const File *dir)
+{
+	for (uint32_t i = 0; i < static_cast<uint32_t>(dir->f_size) / BLKSIZE; i++) {
+		uint32_t b = nth_block(dir, i);
+		if (b == 0)
+			continue;
+		for (int j = 0; j < npath_blocks; j++)
+			if (path_blocks[j] == b)
+				return false;
+		if (npath_blocks == kMaxPathBlocks)
+			return false;
+		path_blocks[npath_blocks++] = b;
+	}
+	return true;
+}
+
+// Calls visit(f, path) for every file and directory that check_file
+// accepts, the root first, depth first. A directory that loops back into
+// one above it is not entered, nor one more than kMaxScanDepth down (not
+// checked, then): walk_path names them when they are used.
+template <typename Visit>
+void
+scan_files(Visit visit)
+{
+	static char path[MAXPATHLEN];
+	static struct {
+		File *dir;
+		uint32_t block, slot;	// the next entry
+		int blocks_before;	// path_blocks in use above it
+		size_t len;		// its path's length
+	} st[kMaxScanDepth];
+	File *root = &super->s_root;
+	npath_blocks = 0;
+	if (check_file(root, "/") < 0 || !scan_enter(root))
+		return;
+	visit(root, "/");
+	st[0] = {root, 0, 0, 0, 0};
+	for (int depth = 1; depth > 0;) {
+		auto &top = st[depth - 1];
+		if (top.block >= static_cast<uint32_t>(top.dir->f_size) / BLKSIZE) {
+			npath_blocks = top.blocks_before;
+			depth--;
+			continue;
+		}
+		uint32_t b = nth_block(top.dir, top.block);
+		if (top.slot == BLKFILES || b == 0 || bc_load(b) < 0) {
+			top.block++;
+			top.slot = 0;
+			continue;
+		}
+		File *f = static_cast<File *>(diskaddr(b)) + top.slot++;
+		if (f->f_name[0] == '\0' || top.len + 1 + strnlen(f->f_name, MAXNAMELEN) >= sizeof(path))
+			continue;
+		snprintf(path + top.len, sizeof(path) - top.len, "/%s", f->f_name);
+		if (check_file(f, path) < 0)
+			continue;
+		if (f->f_type != FTYPE_DIR) {
+			visit(f, path);
+			continue;
+		}
+		int before = npath_blocks;
+		if (depth == kMaxScanDepth || !scan_enter(f)) {
+			npath_blocks = before;
+			continue;
+		}
+		visit(f, path);
+		st[depth++] = {f, 0, 0, before, strlen(path)};
+	}
+}
+
+// Looks, once at mount, for blocks that two files share (fsck's "used
+// twice"), and puts those files in shared_files, to be refused. False if
+// there are too many of them to name: the disk is refused then.
+bool
+check_shared_blocks()
+{
+	uint32_t npages = (fs_nblocks + BLKBITSIZE - 1) / BLKBITSIZE;
+	for (uint32_t i = 0; i < npages; i++)
+		if (sys_page_alloc(0, seen() + i * PGSIZE / 4, PTE_P | PTE_U | PTE_W | PTE_NX) < 0) {
+			cprintf("fs: not enough memory to look for blocks that two files share; not "
+				"looked for\n");
+			for (uint32_t j = 0; j < i; j++)
+				sys_page_unmap(0, seen() + j * PGSIZE / 4);
+			return true;
+		}
+	quiet = true;	// the damage the scan meets is named when it is used
+	ndups = 0;
+	scan_files([](File *f, const char *) {
+		for_each_block(f, [](uint32_t b) {
+			if (!(seen()[b / 32] & (1U << (b % 32))))
+				seen()[b / 32] |= 1U << (b % 32);
+			else if (ndups < kMaxDups)
+				dups[ndups++] = b;
+		});
+	});
+	bool ok = true;
+	if (ndups > 0)
+		scan_files([&ok](File *f, const char *path) {
+			uint32_t shared = 0;
+			for_each_block(f, [&shared](uint32_t b) {
+				for (int i = 0; i < ndups; i++)
+					if (dups[i] == b)
+						shared = b;
+			});
+			if (shared == 0)
+				return;
+			cprintf("fs: %s shares block %u with another file: the file system is damaged; "
+				"refusing the file\n", path, shared);
+			if (nshared_files < kMaxShared)
+				shared_files[nshared_files++] = f;
+			else
+				ok = false;
+		});
+	quiet = false;
+	for (uint32_t i = 0; i < npages; i++)
+		sys_page_unmap(0, seen() + i * PGSIZE / 4);
+	if (!ok)
+		cprintf("fs: more than %d files share blocks with others; refusing the disk\n",
+			kMaxShared);
+	return ok;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -568,7 +770,13 @@ fs_init(bool selftest)
 	}
 	for (uint32_t b = 3; b < first_data_block(); b++)
 		(void)*static_cast<volatile uint32_t *>(diskaddr(b));	// the rest of the bitmap
-	bc_request_end();
+	if (!check_shared_blocks()) {
+		bitmap = nullptr;
+		super = nullptr;
+		fs_nblocks = 0;
+		return;
+	}
+	bc_request_begin();	// (the mount changed nothing: nothing to write back)
 	fs_state = 0;
 }
 

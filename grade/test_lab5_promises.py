@@ -227,6 +227,26 @@ def test_a_bitmap_that_frees_its_own_block_is_named_and_refused():
     assert status == 1 and "the bitmap says block 2 is free" in out, out
 
 
+def share_a_block(img):
+    """/motd's block becomes /lorem's (and its own leaks)."""
+    img.lookup("/motd").write_fields(direct=[img.lookup("/lorem").direct[0]] + [0] * 9)
+
+
+@mark(fs_serves() + FS_READS)
+def test_two_files_that_share_a_block_are_named_and_refused():
+    r, disk, before = damaged_run("sharedblock", share_a_block)
+    block = before.lookup("/lorem").direct[0]
+    lines(r, "fs: /motd shares block %d with another file: the file system is damaged; "
+             "refusing the file" % block,
+          "fs: /lorem shares block %d with another file: the file system is damaged; "
+          "refusing the file" % block,
+          "testbadfs: open /motd: %s" % DAMAGED,
+          "testbadfs: read /newmotd: %d bytes" % len(open(harness.ROOT + "/fs/newmotd", "rb").read()),
+          "testbadfs: create /created: ok")
+    status, out = fsimage.fsck(disk)
+    assert status == 1 and "is used twice" in out, out
+
+
 @mark(fs_serves() + FS_READS + FS_WRITES)
 def test_out_of_memory_the_cache_evicts_and_the_server_says_so():
     disk = fsimage.copy_image("lab5-fsmem")
