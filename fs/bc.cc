@@ -259,6 +259,30 @@ bc_init()
 	set_pgfault_handler(bc_pgfault);
 }
 
+void
+bc_make_tables()
+{
+	// Eviction moves a page to the block that needs it; the page table
+	// for that block's address must exist already, since out of memory
+	// there is no page for one. So they are made now, while there is
+	// memory: one per 2 MiB of disk (a page each; the kernel keeps them),
+	// for the first kMaxTables of them (256 KiB for a 128 MiB disk). Past
+	// those, a block whose table does not exist yet cannot be brought in
+	// out of memory: its request gets -E_NO_MEM.
+	constexpr uint32_t kMaxTables = 64;
+	uint32_t ntables = MIN<uint32_t>((fs_nblocks + NPTENTRIES - 1) / NPTENTRIES, kMaxTables);
+	for (uint32_t t = 0; t < ntables; t++) {
+		void *va = block_va(t * NPTENTRIES);
+		uintptr_t a = reinterpret_cast<uintptr_t>(va);
+		if ((uvpml4[a >> PML4XSHIFT] & PTE_P) && (uvpdp[a >> PDPXSHIFT] & PTE_P) &&
+		    (uvpd[a >> PDXSHIFT] & PTE_P))
+			continue;	// (a block in it is cached already)
+		if (sys_page_alloc(0, va, kBlockPerm) < 0)
+			return;		// no memory even now: eviction will do without
+		sys_page_unmap(0, va);
+	}
+}
+
 // check_bc: the cache writes a block back and pages it in again from the
 // disk. Uses the superblock's block, and puts it back as it was.
 void

@@ -776,6 +776,7 @@ fs_init(bool selftest)
 		fs_nblocks = 0;
 		return;
 	}
+	bc_make_tables();
 	bc_request_begin();	// (the mount changed nothing: nothing to write back)
 	fs_state = 0;
 }

@@ -59,6 +59,9 @@ int bc_alloc_page(void *va);
 void bc_request_begin();
 void bc_request_end();
 void bc_init();
+// Once the disk is mounted: makes the page tables that map the cache (so
+// that eviction never needs one when memory is short).
+void bc_make_tables();
 // The block cache's self-test (JOS's check_bc), before the disk is
 // mounted: part of the server's self-test.
 void check_bc();
