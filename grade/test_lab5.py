@@ -588,8 +588,7 @@ def test_directory_that_loops_is_named_and_refused():
 
 @mark(fs_serves() + FS_WRITES)
 def test_full_disk_returns_e_no_disk_and_passes_fsck():
-    # A small disk: 64 blocks, /newmotd (the server's self-test reads it)
-    # and nothing else. /fill can take every free block but one, which
+    # A small disk: 64 blocks, /newmotd and nothing else. /fill can take every free block but one, which
     # holds its block list (the indirect block).
     disk = fsimage.fsformat("lab5-full", 64, {"newmotd": harness.ROOT + "/fs/newmotd"})
     free = fsimage.Image(disk).free_blocks()
