@@ -1,9 +1,11 @@
 // The file-system benchmark (make bench, bench/boot.py): a 1 MiB file
 // written and then read back through the server, by one client, then by
-// four at once (each its own file). Each phase starts together (a barrier
-// in a shared page) and is timed with the TSC, which the host turns into
-// MB/s with the frequency the kernel's "clock:" line gives.
-#include <inc/atomic.h>
+// four at once (each its own file). Each phase starts together and is
+// timed with the TSC, which the host turns into MB/s with the frequency
+// the kernel's "clock:" line gives. Nobody spins while it waits (a client
+// that is done early, the parent): the barriers and the end are IPC, and
+// a waiting environment is not runnable, so that only the clients and the
+// server use the CPUs.
 #include <inc/lib.h>
 #include <inc/x86.h>
 
@@ -15,7 +17,6 @@ constexpr int kMaxClients = 4;
 
 // The page the clients share (PTE_SHARE: fork shares it).
 struct Shared {
-	Atomic<uint32_t> arrived[4];	// per barrier: clients that reached it
 	// Per client, the TSC when its writes began and ended, and its reads.
 	uint64_t wstart[kMaxClients], wend[kMaxClients];
 	uint64_t rstart[kMaxClients], rend[kMaxClients];
@@ -24,17 +25,35 @@ Shared *const shared = reinterpret_cast<Shared *>(0x0B000000);
 
 char buf[kChunk];
 
+envid_t parent;
+
+// A client at a barrier: tells the parent, and waits for it to say go.
 void
-barrier(int which, int nclients)
+barrier(int nclients)
 {
-	shared->arrived[which].fetch_add(1);
-	while (shared->arrived[which].load() < static_cast<uint32_t>(nclients))
-		sys_yield();
+	if (nclients == 1)
+		return;
+	ipc_send(parent, 0, nullptr, 0);
+	envid_t from;
+	do
+		ipc_recv(&from, nullptr, nullptr);
+	while (from != parent);
+}
+
+// The parent: waits until every client has reached the barrier (or ended),
+// then lets them go.
+void
+release(const envid_t *kids, int nclients, bool go)
+{
+	for (int i = 0; i < nclients; i++)
+		ipc_recv(nullptr, nullptr, nullptr);
+	for (int i = 0; go && i < nclients; i++)
+		ipc_send(kids[i], 0, nullptr, 0);
 }
 
 // Writes and reads back /benchN; records the times in shared.
 void
-client(int i, int nclients, int first_barrier)
+client(int i, int nclients)
 {
 	char path[32];
 	snprintf(path, sizeof(path), "/bench%d", i + (nclients > 1 ? 1 : 0));
@@ -44,7 +63,7 @@ client(int i, int nclients, int first_barrier)
 	for (int k = 0; k < kChunk; k++)
 		buf[k] = static_cast<char>('a' + (k + i) % 26);
 
-	barrier(first_barrier, nclients);
+	barrier(nclients);
 	shared->wstart[i] = rdtsc();
 	for (int off = 0; off < kFileSize; off += kChunk) {
 		ssize_t r = write(fd, buf, kChunk);
@@ -53,7 +72,7 @@ client(int i, int nclients, int first_barrier)
 	}
 	shared->wend[i] = rdtsc();
 
-	barrier(first_barrier + 1, nclients);
+	barrier(nclients);
 	shared->rstart[i] = rdtsc();
 	seek(fd, 0);
 	for (int off = 0; off < kFileSize; off += kChunk) {
@@ -65,6 +84,8 @@ client(int i, int nclients, int first_barrier)
 	}
 	shared->rend[i] = rdtsc();
 	close(fd);
+	if (nclients > 1)
+		ipc_send(parent, 0, nullptr, 0);	// done
 }
 
 // One line per phase: the bytes moved, and the TSC ticks from the first
@@ -93,18 +114,22 @@ umain(int, char **)
 	if (r < 0)
 		panic("fsbench: sys_page_alloc: %s", error_string(r));
 
-	client(0, 1, 0);
+	client(0, 1);
 	report(1);
 
+	parent = thisenv->env_id;
 	envid_t kids[kMaxClients];
 	for (int i = 0; i < kMaxClients; i++) {
 		if ((kids[i] = fork()) < 0)
 			panic("fsbench: fork: %s", error_string(kids[i]));
 		if (kids[i] == 0) {
-			client(i, kMaxClients, 2);
+			client(i, kMaxClients);
 			exit();
 		}
 	}
+	release(kids, kMaxClients, true);	// writes
+	release(kids, kMaxClients, true);	// reads
+	release(kids, kMaxClients, false);	// done
 	for (envid_t kid : kids)
 		wait(kid);
 	report(kMaxClients);
