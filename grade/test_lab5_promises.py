@@ -30,6 +30,16 @@ def fsck_clean(disk, what):
     assert status == 0 and "warning" not in out, "fsck of %s after %s:\n%s" % (disk, what, out)
 
 
+def unchanged(original, disk, changed=()):
+    """Every file of the image `original` (a path) is in disk, as it was,
+    but those named in `changed`."""
+    before, after = fsimage.Image(original), fsimage.Image(disk)
+    for name in before.names():
+        if name not in changed:
+            assert after.read("/" + name) == before.read("/" + name), (
+                "/%s changed in %s, and the test did not touch it" % (name, disk))
+
+
 def lines(r, *expected):
     """Each expected line (a plain string) is a whole line of the log."""
     r.expect(*["^%s$" % re.escape(e) for e in expected])
@@ -51,6 +61,7 @@ def fsdata_run():
     progs = {p: "%s/obj/user/%s.stripped" % (harness.ROOT, p) for p in ("sh", "echo", "cat")}
     disk = fsimage.fsformat("lab5-fsdata", 128, dict(progs, newmotd=harness.ROOT + "/fs/newmotd",
                                                       script=script))
+    fsimage.copy_image("lab5-fsdata-before", disk)
     r = fs_run("fsdata", "testfsdata", disk=disk)
     return r, disk
 
@@ -66,6 +77,7 @@ def test_a_directory_cannot_be_opened_for_writing_and_the_shell_says_so():
     lines(r, "testfsdata: open /dd for reading and writing, truncated: is a directory",
           "testfsdata: open / for writing: is a directory")
     fsck_clean(disk, "testfsdata")
+    unchanged(fsimage.image_path("lab5-fsdata-before"), disk, changed={"newmotd"})
     img = fsimage.Image(disk)
     assert {"sh", "echo", "cat", "script", "after", "dd"} <= set(img.names()), img.names()
     assert img.lookup("/dd").size == 0, "/dd has size %d" % img.lookup("/dd").size
@@ -154,6 +166,7 @@ def test_a_file_removed_while_open_keeps_its_data_and_reaches_no_other_file():
           "data", "testfsclients: done; sync: ok")
     # The removed files' blocks came back at their last close.
     fsck_clean(disk, "testfsclients")
+    unchanged(harness.FSIMG, disk)
     img = fsimage.Image(disk)
     assert img.read("/b") == b"B" * 8 and img.read("/z") == b"z" * 8192
     assert "a" not in img.names() and "d" not in img.names()
@@ -260,6 +273,7 @@ def test_out_of_memory_the_cache_evicts_and_the_server_says_so():
           "testfsmem: memory back, open /newmotd: ok; read /lorem: %(lorem)d bytes" % sizes,
           "testfsmem: done; sync: ok")
     fsck_clean(disk, "testfsmem")
+    unchanged(harness.FSIMG, disk)
     want = bytes(ord("a") + i % 23 for i in range(16384)) * 8
     assert fsimage.Image(disk).read("/memfile") == want
 
