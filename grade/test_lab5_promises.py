@@ -207,10 +207,11 @@ def test_one_client_gets_a_share_of_the_open_file_table_not_all_of_it():
 # ---------------------------------------------------------------------------
 # Pipes: testpipemany, on 4 CPUs.
 
-@pytest.mark.exclusive
+# (Not a test that must run alone: on a busy host the 4 CPUs run less at
+# once, and a correct pipe passes all the same.)
 @mark(shares(cow(4)))
 def test_pipes_keep_every_byte_once_and_writes_of_pipe_buf_whole_on_4_cpus():
-    r = fs_run("pipemany", "testpipemany", cpus=4, timeout=180, exclusive=True)
+    r = fs_run("pipemany", "testpipemany", cpus=4, timeout=180)
     ended_cleanly(r)
     lines(r, "testpipemany: 3 writers, 1 reader: a=60000 b=60000 c=60000 (each writer wrote "
              "60000)",
