@@ -129,18 +129,21 @@ def preempts(exercises):
 # ---------------------------------------------------------------------------
 # Lab 5. The file-system server starts with I/O privilege (iopl); its block
 # cache is paged in by its own page-fault handler (lab 4's path, and
-# bc_pgfault) and written back by flush_block; its self-test (fs/test.cc)
-# allocates a block and walks files; then it serves its clients over IPC.
-# A run whose program uses the file system starts the server, and so
-# depends on all of that, whatever the program does.
+# bc_pgfault): the superblock and the bitmap, when it mounts the disk. Every
+# request it serves ends by writing back what it changed (flush_block), and
+# every path it looks up walks directories (file_block_walk). Its self-test
+# (fs/test.cc) runs only with fs=test: the cache's check first (flush_block),
+# then alloc_block, the walk and file_get_block. A client that writes needs
+# blocks allocated (alloc_block, file_get_block); one that only reads never
+# allocates.
 
 FS_START = ["iopl"]
 FS_CACHE = ["bc_pgfault", "flush_block"]
 FS_FILES = ["alloc_block", "file_block_walk", "file_get_block"]
 # A client that reads, or writes, a file: the server's half and the
-# client's.
+# client's (and, for a write, the blocks it allocates).
 FS_READS = ["serve_read", "devfile_read"]
-FS_WRITES = ["serve_write", "devfile_write"]
+FS_WRITES = ["serve_write", "devfile_write", "alloc_block", "file_get_block"]
 
 
 def fs_io(cpus=1):
@@ -148,21 +151,31 @@ def fs_io(cpus=1):
     return envs(cpus) + FS_START
 
 
+def fs_mount(cpus=1):
+    """... and mounts the disk: its superblock and bitmap come in through
+    the cache's page-fault handler ("superblock is good")."""
+    return envs(cpus, syscalls=True) + PGFAULT + FS_START + ["bc_pgfault"]
+
+
 def fs_cache(cpus=1):
-    """... and its block cache works (check_bc, then the superblock and
-    bitmap checks, which read through it)."""
-    return envs(cpus, syscalls=True) + PGFAULT + FS_START + FS_CACHE
+    """... and its block cache writes back (the self-test's check_bc, first
+    of all, or the end of any request it serves)."""
+    return fs_mount(cpus) + ["flush_block"]
 
 
-def fs_selftest(cpus=1):
-    """... and its self-test passes."""
-    return fs_cache(cpus) + FS_FILES
+def fs_selftest(cpus=1, upto=None):
+    """... and its self-test (fs=test) passes, as far as the line that
+    needs `upto` (alloc_block, file_block_walk, file_get_block; all by
+    default)."""
+    files = FS_FILES if upto is None else FS_FILES[:FS_FILES.index(upto) + 1]
+    return fs_cache(cpus) + files
 
 
 def fs_serves(cpus=1, forks=False):
-    """... and it answers requests: a client's run (which forks, with
+    """... and it answers requests, each of which looks up a path or ends
+    by writing back what it changed: a client's run (which forks, with
     forks=True)."""
-    return dedup(fs_selftest(cpus) + (cow(cpus) if forks else []) + ["ipc"])
+    return dedup(fs_cache(cpus) + ["file_block_walk"] + (cow(cpus) if forks else []) + ["ipc"])
 
 
 def spawns(cpus=1, forks=False):

@@ -20,8 +20,8 @@ import pytest
 import fsimage
 import harness
 import shellmodel
-from labdeps import (FS_READS, FS_WRITES, cow, envs, fs_cache, fs_io, fs_selftest, fs_serves,
-                     mark, shares, spawns)
+from labdeps import (FS_READS, FS_WRITES, cow, envs, fs_cache, fs_io, fs_mount, fs_selftest,
+                     fs_serves, mark, shares, spawns)
 
 # The tests after JOS's: their own part in make grade's report.
 pytestmark = [pytest.mark.lab(5), pytest.mark.part("lab 5 beyond JOS")]
@@ -63,11 +63,11 @@ def match(r, *patterns, no=()):
 
 @functools.lru_cache(maxsize=None)
 def fs_hello():
-    return fs_run("fs", "hello", extra_kargs="fs=on")
+    return fs_run("fs", "hello", extra_kargs="fs=test")
 
 
 @jos(5)
-@mark(fs_serves())
+@mark(fs_selftest() + ["ipc"])
 def test_internal_fs_tests():
     """internal FS tests [fs/test.c]"""
     ended_cleanly(fs_hello())
@@ -104,7 +104,7 @@ def test_alloc_block():
 
 
 @jos(5)
-@mark(fs_selftest())
+@mark(fs_selftest(upto="file_block_walk"))
 def test_file_open():
     match(fs_hello(), "file_open is good")
 
@@ -508,10 +508,17 @@ def test_disk_found_on_each_boot_path(how):
 DAMAGED = "the file system on the disk is damaged"
 
 
+# What the damaged images hold: a few files, so that the root directory has
+# room for what the tests add (a damaged entry, /created) whatever the
+# number of programs in make's image.
+DAMAGED_FILES = {n: harness.ROOT + "/fs/" + n for n in ("motd", "newmotd", "lorem")}
+
+
 def damaged_run(name, damage):
-    """testbadfs and hello on a copy of the image that `damage` changed;
-    returns the run, the image's path and its bytes before the run."""
-    disk = fsimage.copy_image("lab5-" + name)
+    """testbadfs and hello on a small image (DAMAGED_FILES) that `damage`
+    changed; returns the run, the image's path and its bytes before the
+    run."""
+    disk = fsimage.fsformat("lab5-" + name, 256, DAMAGED_FILES)
     img = fsimage.Image(disk)
     damage(img)
     img.save()
@@ -526,7 +533,7 @@ def files_except(img, skip):
     return {n: img.read("/" + n) for n in img.names() if n not in skip}
 
 
-@mark(fs_cache() + ["ipc"])
+@mark(fs_mount() + ["ipc"])
 def test_bad_superblock_magic_is_named_and_refused():
     r, disk, before = damaged_run("badmagic", lambda img: img.set_magic(0x12345678))
     r.expect(r"^fs: the superblock's magic number is 12345678, not 4a0530ae: this disk holds "
@@ -581,8 +588,7 @@ def test_directory_that_loops_is_named_and_refused():
 
 @mark(fs_serves() + FS_WRITES)
 def test_full_disk_returns_e_no_disk_and_passes_fsck():
-    # A small disk: 64 blocks, /newmotd (the server's self-test reads it)
-    # and nothing else. /fill can take every free block but one, which
+    # A small disk: 64 blocks, /newmotd and nothing else. /fill can take every free block but one, which
     # holds its block list (the indirect block).
     disk = fsimage.fsformat("lab5-full", 64, {"newmotd": harness.ROOT + "/fs/newmotd"})
     free = fsimage.Image(disk).free_blocks()

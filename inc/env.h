@@ -57,6 +57,17 @@ struct Env {
 	uint32_t env_ipc_value;		// data value sent to us
 	envid_t env_ipc_from;		// envid of the sender
 	uint64_t env_ipc_perm;		// perm of page mapping received (0: none)
+	// Lab 5: a call (sys_ipc_call) is a send and the wait for the answer
+	// in one. While the caller waits for the answer, it takes one only
+	// from the callee; until the callee receives the call, the call waits
+	// in the callee's queue of callers (first come, first served).
+	envid_t env_ipc_recv_from;	// while receiving: only from this env (0: any)
+	envid_t env_ipc_call_to;	// a call queued for this env, not yet received (0: none)
+	uint32_t env_ipc_call_value;	// ... its value,
+	uint64_t env_ipc_call_srcva;	// its page (>= UTOP: none)
+	uint64_t env_ipc_call_perm;	// and the page's permissions
+	Env *env_ipc_call_next;		// the next caller in the same queue
+	Env *env_ipc_callers;		// the callers waiting for this env to receive
 
 	// Lab 5: blocked in sys_cgetc_wait until console input arrives
 	bool env_cons_waiting;

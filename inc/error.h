@@ -23,6 +23,10 @@ enum {
 	E_NO_FS,		// No file-system server is running
 	E_IO,			// The disk did not do what it was asked
 	E_NO_DRIVE,		// There is no disk
+	E_IS_DIR,		// A directory, where a file is needed (opened for writing, say)
+	E_NOT_DIR,		// Not a directory, where a path needs one ("/motd/")
+	E_FILE_TOO_BIG,		// A write past the largest size a file can have
+	E_ARGS_TOO_BIG,		// spawn's arguments do not fit the child's stack
 
 	MAXERROR
 };

@@ -23,6 +23,11 @@
 #define INDEX2FD(i)	(FDTABLE + (i) * PGSIZE)
 #define INDEX2DATA(i)	(FILEDATA + (i) * PTSIZE)
 
+// A pipe keeps a write of up to PIPE_BUF bytes whole: no other writer's
+// bytes come inside it, whatever the number of writers and CPUs (POSIX's
+// promise; lib/pipe.cc). A longer write may be split.
+#define PIPE_BUF	32
+
 // File open modes.
 #define O_RDONLY	0x0000		// open for reading only
 #define O_WRONLY	0x0001		// open for writing only

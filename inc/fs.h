@@ -57,9 +57,15 @@ struct Super {
 static_assert(sizeof(Super) == 264);
 
 // ---------------------------------------------------------------------------
-// Client requests. A client sends a request number by IPC with the page
-// holding a union Fsipc; the server answers with a value (a result or a
-// negative E_* code) and, for an open, the page of a struct Fd.
+// Client requests. A client calls the server (ipc_call) with a request
+// number as the value and the page holding a union Fsipc; the server
+// answers with a value (a result or a negative E_* code) and, for an open,
+// the page of a struct Fd.
+//
+// An open file is a capability: a request about one names the file id
+// and where the client maps the file's Fd page (req_fd), and the server
+// serves it only if the client really maps that page there, which only
+// open, or sharing the descriptor (fork, spawn, PTE_SHARE), can give it.
 
 enum {
 	FSREQ_OPEN = 1,
@@ -82,10 +88,12 @@ union Fsipc {
 	struct Fsreq_set_size {
 		int32_t req_fileid;
 		int32_t req_size;
+		uint64_t req_fd;	// where the client maps the Fd page
 	} set_size;
 	struct Fsreq_read {
 		int32_t req_fileid;
 		uint32_t req_n;
+		uint64_t req_fd;
 	} read;
 	struct Fsret_read {
 		char ret_buf[4096];
@@ -93,10 +101,12 @@ union Fsipc {
 	struct Fsreq_write {
 		int32_t req_fileid;
 		uint32_t req_n;
-		char req_buf[4096 - 2 * sizeof(int32_t)];
+		uint64_t req_fd;
+		char req_buf[4096 - 2 * sizeof(int32_t) - sizeof(uint64_t)];
 	} write;
 	struct Fsreq_stat {
 		int32_t req_fileid;
+		uint64_t req_fd;
 	} stat;
 	struct Fsret_stat {
 		char ret_name[MAXNAMELEN];
@@ -105,6 +115,7 @@ union Fsipc {
 	} statRet;
 	struct Fsreq_flush {
 		int32_t req_fileid;
+		uint64_t req_fd;
 	} flush;
 	struct Fsreq_remove {
 		char req_path[MAXPATHLEN];

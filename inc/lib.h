@@ -66,7 +66,17 @@ int sys_env_set_trapframe(envid_t envid, const Trapframe *tf);
 int sys_cgetc_wait();
 // The reference counts of the pages mapped at a and at b, read at one
 // instant (no other CPU changes a mapping in between): *ref_a, *ref_b.
-int sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b);
+int sys_page_refs(const void *a, const void *b, uint64_t *ref_a, uint64_t *ref_b);
+// Whether envid maps at va the page this environment maps at myva: 1 if
+// so, 0 if not, or an error (the file-system server checks a client's
+// claim to an open file with it).
+int sys_page_shared(envid_t envid, const void *va, const void *myva);
+// Sends value (and the page at srcva with perm, if srcva is below UTOP)
+// to envid, waiting in its queue until it receives, and then for its
+// answer, which only envid may send: 0 once it came (in thisenv's
+// env_ipc_* fields; its page, if any, at dstva), -E_BAD_ENV if envid does
+// not exist or ends first. kern/ipccall.h says more.
+int sys_ipc_call(envid_t envid, uint32_t value, void *srcva, uint64_t perm, void *dstva);
 // Prints a notice (at most SYS_CPUTS_ONCE_MAX bytes) on lines of its own,
 // without breaking the console's line in progress, unless some environment
 // printed the same text this way before: see cprintf_once.
@@ -115,6 +125,15 @@ void ipc_send(envid_t to_env, uint32_t val, void *pg, uint64_t perm);
 // The first environment of this type (ENV_TYPE_FS: the file-system
 // server), or 0 if there is none.
 envid_t ipc_find_env(EnvType type);
+// A request and its answer, as a client calls a server: sends val (and
+// the page at pg with perm, if pg is not null) to to_env and waits for
+// to_env's answer, taking none from anyone else. Returns 0 with the
+// answer's value in *answer (its page at dstpg, if dstpg is not null, and
+// the page's permissions in *perm_store if that is not null), or the
+// error that kept the call from being answered (-E_BAD_ENV: to_env does
+// not exist, or ended first).
+int ipc_call(envid_t to_env, uint32_t val, void *pg, uint64_t perm, void *dstpg, int32_t *answer,
+	     uint64_t *perm_store);
 
 // ---------------------------------------------------------------------------
 // Lab 5: file descriptors, files, pipes, the console, spawn.

@@ -20,6 +20,8 @@ enum {
 	SYS_cgetc_wait,
 	SYS_page_refs,
 	SYS_cputs_once,
+	SYS_page_shared,
+	SYS_ipc_call,
 	NSYSCALLS
 };
 

@@ -213,7 +213,7 @@ constexpr ArgSpec kArgs[] = {
 	{"exitat", "never|entry|smp", "never",
 	 [](KernelArgs *a, int i) { a->exitat = static_cast<ExitAt>(i); }, nullptr},
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
-	{"fs", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->fs = static_cast<FsStart>(i); },
+	{"fs", "auto|on|off|test", "auto", [](KernelArgs *a, int i) { a->fs = static_cast<FsStart>(i); },
 	 nullptr},
 	{"memmap", "SIZE$ADDR or SIZE:ADDR, comma-separated (K, M, G, T suffixes)",
 	 "no range reserved", nullptr, set_memmap},

@@ -37,9 +37,10 @@ enum class Crash {
 // read, or once every CPU is up; for measuring boot cost.
 enum class ExitAt { Never, Entry, Smp };
 
-// fs=auto|on|off: whether the file-system server starts (lab 5). auto: when
-// a disk is attached and a run= program uses the file system.
-enum class FsStart { Auto, On, Off };
+// fs=auto|on|off|test: whether the file-system server starts (lab 5). auto:
+// when a disk is attached and a run= program uses the file system; test:
+// always, and it runs its self-test (fs/test.cc) first.
+enum class FsStart { Auto, On, Off, Test };
 
 // run=PROG[,PROG...]: the first environments; PROG*N starts N copies.
 struct RunProgram {

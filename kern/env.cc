@@ -8,6 +8,7 @@
 #include <kern/cmdline.h>
 #include <kern/elf.h>
 #include <kern/env.h>
+#include <kern/ipccall.h>
 #include <kern/ipi.h>
 #include <kern/lab.h>
 #include <kern/lapic.h>
@@ -21,6 +22,9 @@ Env *envs;
 namespace {
 
 Env *env_free_list;
+// Why the file-system server ended, for the line env_free prints (the
+// first cause given to env_note_end).
+char fs_end_reason[160];
 constexpr int ENVGENSHIFT = 12;	// >= LOG2NENV
 
 // Gives e a PML4: the kernel's half and the shared read-only windows
@@ -224,6 +228,10 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	e->env_tf.tf_rflags = FL_IF;
 	e->env_pgfault_upcall = 0;
 	e->env_ipc_recving = false;
+	e->env_ipc_recv_from = 0;
+	e->env_ipc_call_to = 0;
+	e->env_ipc_call_next = nullptr;
+	e->env_ipc_callers = nullptr;
 	e->env_cons_waiting = false;
 	e->env_fault_rip = 0;
 	e->env_fault_repeats = 0;
@@ -287,6 +295,34 @@ env_create(const char *name)
 	return e;
 }
 
+// Gives e (just created, not yet run) the arguments argv[0 .. argc): the
+// strings and the argv array at the top of its stack page, argc and argv
+// in RDI and RSI, where lib/entry.S passes them to libmain (as spawn does
+// for a child). False if they do not fit in half the page.
+bool
+env_set_args(Env *e, int argc, const char *const *argv)
+{
+	uintptr_t top = USTACKTOP, strings[8];
+	if (argc > 8)
+		return false;
+	for (int i = argc - 1; i >= 0; i--) {
+		size_t n = strlen(argv[i]) + 1;
+		top -= n;
+		if (top < USTACKTOP - PGSIZE / 2)
+			return false;
+		copy_to_env(e, top, reinterpret_cast<const uint8_t *>(argv[i]), n);
+		strings[i] = top;
+	}
+	top = ROUNDDOWN(top, 8) - 8 * (argc + 1);
+	uint64_t null = 0;
+	copy_to_env(e, top, reinterpret_cast<const uint8_t *>(strings), 8 * argc);
+	copy_to_env(e, top + 8 * argc, reinterpret_cast<const uint8_t *>(&null), 8);
+	e->env_tf.tf_regs.reg_rdi = static_cast<uint64_t>(argc);
+	e->env_tf.tf_regs.reg_rsi = top;
+	e->env_tf.tf_rsp = ROUNDDOWN(top, 16);
+	return true;
+}
+
 void
 env_free(Env *e)
 {
@@ -309,15 +345,32 @@ env_free(Env *e)
 	e->env_pgdir = nullptr;
 	page_decref(pml4);
 
+	// Calls waiting for e end with an error (kern/ipccall.h): for the
+	// file-system server, every file operation in progress or to come
+	// fails (the library says "no file-system server is running") instead
+	// of waiting for an answer that cannot come.
+	ipc_forget(e);
 	e->env_status = ENV_FREE;
 	e->env_link = env_free_list;
 	env_free_list = e;
-	// The file-system server serves for as long as the system runs: gone,
-	// every file operation of every other environment would wait for its
-	// answer for ever. Stop here, saying why, instead.
+	if (e->env_type == ENV_TYPE_FS && !fs_end_reason[0] && e->env_tf.tf_trapno == T_BRKPT)
+		env_note_end(e, "a breakpoint at ip %08lx (where a user panic stops)",
+			     e->env_tf.tf_rip);
 	if (e->env_type == ENV_TYPE_FS)
-		panic("the file-system server (env %08x) has ended (its lines above say why): the "
-		      "other environments' file operations would wait for it for ever", e->env_id);
+		cprintf("fs: the file-system server (env %08x) has ended: %s. Every file "
+			"operation now fails with \"%s\"; the system goes on\n", e->env_id,
+			fs_end_reason[0] ? fs_end_reason : "it was freed", error_string(-E_NO_FS));
+}
+
+void
+env_note_end(Env *e, const char *fmt, ...)
+{
+	if (e->env_type != ENV_TYPE_FS || fs_end_reason[0])
+		return;		// only the server's end is told, and its first cause
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fs_end_reason, sizeof(fs_end_reason), fmt, ap);
+	va_end(ap);
 }
 
 Cpu *

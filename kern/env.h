@@ -29,9 +29,16 @@ void env_free(Env *e);
 // image does not check out. The file-system server (PROG_FS_SERVER) runs
 // as ENV_TYPE_FS.
 Env *env_create(const char *name);
+// Gives e, created and not yet run, the arguments argv[0 .. argc) (at most
+// 8, in half its stack page); false if they do not fit.
+bool env_set_args(Env *e, int argc, const char *const *argv);
 // The built-in program of that name, or nullptr.
 const UserProgram *user_program(const char *name);
 void env_destroy(Env *e);
+// Notes why e is about to end (printf-style), for the line env_free prints
+// when the file-system server ends; other environments' ends say why in
+// their own lines.
+void env_note_end(Env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 // The CPU running e (its curenv), or nullptr. Caller holds the big kernel lock.
 Cpu *env_cpu(const Env *e);
 int envid2env(envid_t envid, Env **env_store, bool checkperm);

@@ -86,5 +86,9 @@ fs_env_start()
 			return;
 		}
 	}
-	env_create(server->name);
+	Env *e = env_create(server->name);
+	// fs=test: "fs test", which runs the server's self-test first.
+	static const char *const test_args[] = {"fs", "test"};
+	if (e != nullptr && kargs.fs == FsStart::Test)
+		env_set_args(e, 2, test_args);
 }

@@ -1496,6 +1496,8 @@ user_mem_assert(Env *env, const void *va, size_t len, uint64_t perm)
 	if (user_mem_check(env, va, len, perm | PTE_U) < 0) {
 		cprintf("[%08x] user_mem_check assertion failure for va %08lx\n", env->env_id,
 			user_mem_check_addr);
+		env_note_end(env, "it passed the kernel an address it may not use (%08lx)",
+			     user_mem_check_addr);
 		env_destroy(env);	// may not return
 	}
 }

@@ -8,6 +8,7 @@
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/env.h>
+#include <kern/ipccall.h>
 #include <kern/ipi.h>
 #include <kern/lab.h>
 #include <kern/pmap.h>
@@ -100,10 +101,13 @@ sys_env_destroy(envid_t envid)
 		return r;
 	if (e->env_status == ENV_DYING)
 		return -E_BAD_ENV;	// being destroyed already
-	if (e == curenv)
+	if (e == curenv) {
 		cprintf("[%08x] exiting gracefully\n", curenv->env_id);
-	else
+		env_note_end(e, "it exited");
+	} else {
 		cprintf("[%08x] destroying %08x\n", curenv->env_id, e->env_id);
+		env_note_end(e, "env %08x destroyed it", curenv->env_id);
+	}
 	env_destroy(e);
 	return 0;
 }
@@ -406,17 +410,42 @@ sys_cgetc_wait()
 
 // The reference counts of the pages mapped at a and b in the caller's
 // address space (0 for a page not mapped), at one instant: under the big
-// kernel lock no mapping changes while both are read. Bits 16-31 hold a's,
-// bits 0-15 b's.
-[[maybe_unused]] int64_t
-sys_page_refs(uint64_t a, uint64_t b)
+// kernel lock no mapping changes while both are read. Stored in out[0]
+// and out[1], whole (a pipe end's count may pass any fixed width: a
+// count cut to 16 bits would make 65537 mappings look like 1).
+[[maybe_unused]] int
+sys_page_refs(uint64_t a, uint64_t b, uint64_t outva)
 {
 	if (a >= UTOP || b >= UTOP)
 		return -E_INVAL;
+	auto *out = reinterpret_cast<uint64_t *>(outva);
+	user_mem_assert(curenv, out, 2 * sizeof(uint64_t), PTE_U | PTE_W);
 	PageInfo *pa = page_lookup(curenv->env_pgdir, ROUNDDOWN(a, PGSIZE), nullptr);
 	PageInfo *pb = page_lookup(curenv->env_pgdir, ROUNDDOWN(b, PGSIZE), nullptr);
-	int64_t ra = pa ? pa->pp_ref : 0, rb = pb ? pb->pp_ref : 0;
-	return ra << 16 | rb;
+	uint64_t refs[2] = {pa ? pa->pp_ref : 0, pb ? pb->pp_ref : 0};
+	copy_to_user(out, refs, sizeof(refs));
+	return 0;
+}
+
+// Whether envid maps, at va, the page the caller maps at myva: 1 if it
+// does, 0 if not (or nothing is mapped at myva). The file-system server
+// asks it of every request on an open file: a client may use an open file
+// only if it maps the file's Fd page, which only open, fork, spawn or
+// another PTE_SHARE mapping gives it. It tells the caller nothing about a
+// page it does not map itself.
+[[maybe_unused]] int
+sys_page_shared(envid_t envid, uint64_t va, uint64_t myva)
+{
+	Env *e;
+	int r = envid2env(envid, &e, false);
+	if (r < 0)
+		return r;
+	if (va >= UTOP || myva >= UTOP)
+		return -E_INVAL;
+	PageInfo *mine = page_lookup(curenv->env_pgdir, ROUNDDOWN(myva, PGSIZE), nullptr);
+	if (mine == nullptr)
+		return 0;
+	return page_lookup(e->env_pgdir, ROUNDDOWN(va, PGSIZE), nullptr) == mine;
 }
 
 } // namespace
@@ -445,14 +474,33 @@ int64_t
 syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;	// a stub may use none
-	// Lab 5's console and pipe calls, and stubs' notices (given).
+	// Lab 5's console, pipe, file-server and IPC-call system calls, and
+	// stubs' notices (given), and what they add to lab 4's IPC: a receive
+	// takes a call that waits for it, and an environment waiting for the
+	// answer to its call takes it only from the one it called
+	// (kern/ipccall.h).
 	switch (num) {
 	case SYS_cgetc_wait:
 		return sys_cgetc_wait();
 	case SYS_page_refs:
-		return sys_page_refs(a1, a2);
+		return sys_page_refs(a1, a2, a3);
 	case SYS_cputs_once:
 		return sys_cputs_once(reinterpret_cast<const char *>(a1), a2);
+	case SYS_page_shared:
+		return sys_page_shared(static_cast<envid_t>(a1), a2, a3);
+	case SYS_ipc_call:
+		return ipc_call(static_cast<envid_t>(a1), static_cast<uint32_t>(a2), a3, a4, a5);
+	case SYS_ipc_recv:
+		if ((a1 >= UTOP || a1 % PGSIZE == 0) && ipc_take_call(a1))
+			return 0;
+		break;		// nobody is calling: lab 4's receive
+	case SYS_ipc_try_send: {
+		Env *e;
+		if (envid2env(static_cast<envid_t>(a1), &e, false) == 0 && e->env_ipc_recving &&
+		    ipc_refuses(e, curenv))
+			return -E_IPC_NOT_RECV;
+		break;
+	}
 	default:
 		break;
 	}

@@ -308,6 +308,7 @@ page_fault_handler(Trapframe *tf)
 	cprintf("[%08x] user fault va %08lx ip %08lx\n", curenv->env_id, fault_va, tf->tf_rip);
 	report_incoming();
 	print_trapframe(tf);
+	env_note_end(curenv, "a page fault at va %08lx, ip %08lx", fault_va, tf->tf_rip);
 	env_destroy(curenv);
 }
 
@@ -387,6 +388,7 @@ user_trap(Trapframe *tf)
 		tf->tf_rip);
 	report_incoming();
 	print_trapframe(tf);
+	env_note_end(curenv, "a %s at ip %08lx", trapname(tf->tf_trapno), tf->tf_rip);
 	env_destroy(curenv);
 }
 

@@ -1,10 +1,12 @@
 // Files: the client side of the file-system server's protocol (inc/fs.h)
 // and the file device (JOS lab 5).
 //
-// A request is one IPC: its number as the value, the page fsipcbuf as the
-// page (the server maps it at its fsreq). The answer is the value the
-// server sends back and, for an open, the page of the new struct Fd, which
-// the server shares with us: the file's offset lives in it.
+// A request is one IPC call (ipc_call): its number as the value, the page
+// fsipcbuf as the page (the server maps it at its fsreq). The answer is
+// the value the server sends back and, for an open, the page of the new
+// struct Fd, which the server shares with us: the file's offset lives in
+// it. A request about an open file says where we map its Fd page
+// (req_fd): the server checks that we do (inc/fs.h).
 
 #include <inc/lib.h>
 
@@ -19,7 +21,9 @@ int devfile_stat(Fd *fd, Stat *st);
 int devfile_trunc(Fd *fd, off_t newsize);
 
 // Sends request type with fsipcbuf to the server; returns its answer. A
-// page it sends back goes to dstva (if not null).
+// page it sends back goes to dstva (if not null). If the server is gone,
+// or ends before it answers, the request fails (-E_NO_FS): nothing waits
+// for a server that cannot answer.
 int
 fsipc(unsigned type, void *dstva)
 {
@@ -33,8 +37,13 @@ fsipc(unsigned type, void *dstva)
 	// it this environment's own if fork left it copy-on-write.
 	volatile char *first = &fsipcbuf._pad[0];
 	*first = *first;
-	ipc_send(fsenv, type, &fsipcbuf, PTE_P | PTE_W | PTE_U);
-	return ipc_recv(nullptr, dstva, nullptr);
+	int32_t answer;
+	int r = ipc_call(fsenv, type, &fsipcbuf, PTE_P | PTE_W | PTE_U, dstva, &answer, nullptr);
+	if (r == -E_BAD_ENV) {
+		fsenv = 0;
+		return -E_NO_FS;
+	}
+	return r < 0 ? r : answer;
 }
 
 // Copies a path into a request, refusing one that does not fit.
@@ -51,6 +60,7 @@ int
 devfile_flush(Fd *fd)
 {
 	fsipcbuf.flush.req_fileid = fd->fd_file.id;
+	fsipcbuf.flush.req_fd = reinterpret_cast<uint64_t>(fd);
 	return fsipc(FSREQ_FLUSH, nullptr);
 }
 
@@ -60,13 +70,15 @@ ssize_t
 devfile_read(Fd *fd, void *buf, size_t n)
 {
 	// LAB 5 EXERCISE devfile_read BEGIN
-	// Fill in fsipcbuf.read (the file id is fd->fd_file.id; at most one
-	// page can come back), send FSREQ_READ, and copy the bytes the server
-	// put in fsipcbuf.readRet to buf. Return the server's count, or its
-	// error. A count larger than asked for is a server bug: panic.
+	// Fill in fsipcbuf.read (the file id is fd->fd_file.id, req_fd the
+	// address of fd itself; at most one page can come back), send
+	// FSREQ_READ, and copy the bytes the server put in fsipcbuf.readRet
+	// to buf. Return the server's count, or its error. A count larger
+	// than asked for is a server bug: panic.
 	//> (void)fd, (void)buf, (void)n;
 	//> panic("devfile_read: not implemented (LAB 5 exercise devfile_read)");
 	fsipcbuf.read.req_fileid = fd->fd_file.id;
+	fsipcbuf.read.req_fd = reinterpret_cast<uint64_t>(fd);
 	fsipcbuf.read.req_n = static_cast<uint32_t>(MIN<size_t>(n, sizeof(fsipcbuf.readRet.ret_buf)));
 	size_t asked = fsipcbuf.read.req_n;
 	int r = fsipc(FSREQ_READ, nullptr);
@@ -87,8 +99,8 @@ devfile_write(Fd *fd, const void *buf, size_t n)
 {
 	// LAB 5 EXERCISE devfile_write BEGIN
 	// One request carries at most sizeof(fsipcbuf.write.req_buf) bytes:
-	// send FSREQ_WRITE requests (file id, count, the bytes) until all n
-	// are written. The server writes at the offset and advances it, and
+	// send FSREQ_WRITE requests (file id, where fd is, count, the bytes)
+	// until all n are written. The server writes at the offset and advances it, and
 	// returns how many bytes it wrote: fewer than sent means the disk is
 	// full, so stop there. Return the total, or the error if it is the
 	// first request that failed.
@@ -98,6 +110,7 @@ devfile_write(Fd *fd, const void *buf, size_t n)
 	while (done < n) {
 		size_t chunk = MIN(n - done, sizeof(fsipcbuf.write.req_buf));
 		fsipcbuf.write.req_fileid = fd->fd_file.id;
+		fsipcbuf.write.req_fd = reinterpret_cast<uint64_t>(fd);
 		fsipcbuf.write.req_n = static_cast<uint32_t>(chunk);
 		memmove(fsipcbuf.write.req_buf, static_cast<const char *>(buf) + done, chunk);
 		int r = fsipc(FSREQ_WRITE, nullptr);
@@ -117,6 +130,7 @@ int
 devfile_stat(Fd *fd, Stat *st)
 {
 	fsipcbuf.stat.req_fileid = fd->fd_file.id;
+	fsipcbuf.stat.req_fd = reinterpret_cast<uint64_t>(fd);
 	int r = fsipc(FSREQ_STAT, nullptr);
 	if (r < 0)
 		return r;
@@ -133,6 +147,7 @@ devfile_trunc(Fd *fd, off_t newsize)
 		return -E_INVAL;
 	fsipcbuf.set_size.req_fileid = fd->fd_file.id;
 	fsipcbuf.set_size.req_size = static_cast<int32_t>(newsize);
+	fsipcbuf.set_size.req_fd = reinterpret_cast<uint64_t>(fd);
 	return fsipc(FSREQ_SET_SIZE, nullptr);
 }
 

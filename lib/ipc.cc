@@ -41,6 +41,19 @@ ipc_send(envid_t to_env, uint32_t val, void *pg, uint64_t perm)
 	// LAB 4 EXERCISE ipc END
 }
 
+int
+ipc_call(envid_t to_env, uint32_t val, void *pg, uint64_t perm, void *dstpg, int32_t *answer,
+	 uint64_t *perm_store)
+{
+	int r = sys_ipc_call(to_env, val, pg ? pg : kNoPage, perm, dstpg ? dstpg : kNoPage);
+	if (perm_store)
+		*perm_store = r < 0 ? 0 : thisenv->env_ipc_perm;
+	if (r < 0)
+		return r;
+	*answer = static_cast<int32_t>(thisenv->env_ipc_value);
+	return 0;
+}
+
 envid_t
 ipc_find_env(EnvType type)
 {

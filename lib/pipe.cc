@@ -18,18 +18,27 @@
 #include <inc/lib.h>
 
 // JOS's pipe buffer is this small on purpose: it fills often, so the
-// tests exercise a full pipe, not just an empty one.
+// tests exercise a full pipe, not just an empty one. A write of up to
+// PIPE_BUF bytes (inc/fd.h) goes in whole, so the buffer holds at least
+// that.
 #define PIPEBUFSIZ 32
+static_assert(PIPEBUFSIZ >= PIPE_BUF);
 
 namespace {
 
+// Any number of environments may read and write one pipe, on any CPUs at
+// once: each byte must go to exactly one reader, and each write of up to
+// PIPE_BUF bytes must stay whole (no other writer's bytes inside it). So
+// whoever reads or writes claims the pipe first: p_lock holds its env id
+// while it moves bytes and advances p_rpos or p_wpos. A position moves
+// only as the last step inside the claim, after the bytes it promises are
+// in (or out of) p_buf, so a claimant destroyed half-way has changed
+// nothing anyone can see: the next one takes the claim over (an env id is
+// never reused) and finds the pipe as it was.
 struct Pipe {
-	// Bytes read and written so far: the reader advances p_rpos, the
-	// writer p_wpos, each with release order after touching p_buf, so
-	// that the other, reading the position with acquire order, sees the
-	// bytes (or the room) it promises.
-	Atomic<uint64_t> p_rpos;
-	Atomic<uint64_t> p_wpos;
+	Atomic<envid_t> p_lock;		// the env moving bytes now (0: none)
+	Atomic<uint64_t> p_rpos;	// bytes read so far
+	Atomic<uint64_t> p_wpos;	// bytes written so far
 	uint8_t p_buf[PIPEBUFSIZ];
 };
 
@@ -40,58 +49,103 @@ fd2pipe(const Fd *fd)
 }
 
 bool
+env_gone(envid_t id)
+{
+	const volatile Env *e = &envs[ENVX(id)];
+	return e->env_id != id || e->env_status == ENV_FREE;
+}
+
+// Claims p for this environment: a few tries on the spot (whoever holds
+// it moves at most PIPEBUFSIZ bytes), then by turns with the others.
+void
+pipe_claim(Pipe *p)
+{
+	envid_t me = thisenv->env_id;
+	for (int tries = 0;; tries++) {
+		envid_t holder = 0;
+		if (p->p_lock.compare_exchange(holder, me, MemoryOrder::acquire))
+			return;
+		if (env_gone(holder) &&
+		    p->p_lock.compare_exchange(holder, me, MemoryOrder::acquire))
+			return;		// its holder was destroyed while inside
+		if (tries < 64)
+			asm volatile("pause");
+		else
+			sys_yield();
+	}
+}
+
+void
+pipe_release(Pipe *p)
+{
+	p->p_lock.store(0, MemoryOrder::release);
+}
+
+bool
 pipe_closed(Fd *fd)
 {
-	uint32_t fd_refs, pipe_refs;
+	uint64_t fd_refs, pipe_refs;
 	if (sys_page_refs(fd, fd2pipe(fd), &fd_refs, &pipe_refs) < 0)
 		return true;
 	return fd_refs == pipe_refs;
 }
 
+// Reads what is there, up to n bytes; waits for a writer while the pipe is
+// empty; 0 (end of file) once it is empty with no writer left.
 ssize_t
 devpipe_read(Fd *fd, void *vbuf, size_t n)
 {
 	Pipe *p = fd2pipe(fd);
 	auto *buf = static_cast<uint8_t *>(vbuf);
-	size_t i = 0;
-	while (i < n) {
+	if (n == 0)
+		return 0;
+	for (bool closed = false;;) {
+		pipe_claim(p);
 		uint64_t r = p->p_rpos.load(MemoryOrder::relaxed);
-		if (r == p->p_wpos.load(MemoryOrder::acquire)) {
-			// Empty: return what we have, or end of file if no
-			// writer is left, or wait for one to write.
-			if (i > 0)
-				return static_cast<ssize_t>(i);
-			if (pipe_closed(fd)) {
-				// A last write may have come before the close.
-				if (r != p->p_wpos.load(MemoryOrder::acquire))
-					continue;
-				return 0;
-			}
+		size_t k = MIN<size_t>(n, p->p_wpos.load(MemoryOrder::relaxed) - r);
+		for (size_t i = 0; i < k; i++)
+			buf[i] = p->p_buf[(r + i) % PIPEBUFSIZ];
+		p->p_rpos.store(r + k, MemoryOrder::release);
+		pipe_release(p);
+		if (k > 0)
+			return static_cast<ssize_t>(k);
+		// Empty. With no writer left nothing more can come, but the
+		// last one may have written just before it closed: look once
+		// more after seeing it closed.
+		if (closed)
+			return 0;
+		closed = pipe_closed(fd);
+		if (!closed)
 			sys_yield();
-			continue;
-		}
-		buf[i++] = p->p_buf[r % PIPEBUFSIZ];
-		p->p_rpos.store(r + 1, MemoryOrder::release);
 	}
-	return static_cast<ssize_t>(i);
 }
 
+// Writes all n bytes, waiting for readers to make room. A write of up to
+// PIPE_BUF bytes goes in at once, whole; a longer one in as many parts as
+// the room allows. Returns n, or fewer (what went in) if no reader is left.
 ssize_t
 devpipe_write(Fd *fd, const void *vbuf, size_t n)
 {
 	Pipe *p = fd2pipe(fd);
 	auto *buf = static_cast<const uint8_t *>(vbuf);
-	for (size_t i = 0; i < n;) {
+	size_t done = 0;
+	while (done < n) {
+		pipe_claim(p);
 		uint64_t w = p->p_wpos.load(MemoryOrder::relaxed);
-		if (w >= p->p_rpos.load(MemoryOrder::acquire) + PIPEBUFSIZ) {
-			// Full: wait for the reader, unless there is none left.
+		size_t room = PIPEBUFSIZ - (w - p->p_rpos.load(MemoryOrder::relaxed));
+		size_t k = MIN(room, n - done);
+		if (n <= PIPE_BUF && k < n)
+			k = 0;		// all of it, or wait
+		for (size_t i = 0; i < k; i++)
+			p->p_buf[(w + i) % PIPEBUFSIZ] = buf[done + i];
+		p->p_wpos.store(w + k, MemoryOrder::release);
+		pipe_release(p);
+		done += k;
+		if (k == 0) {
 			if (pipe_closed(fd))
-				return 0;
+				return static_cast<ssize_t>(done);
 			sys_yield();
-			continue;
 		}
-		p->p_buf[w % PIPEBUFSIZ] = buf[i++];
-		p->p_wpos.store(w + 1, MemoryOrder::release);
 	}
 	return static_cast<ssize_t>(n);
 }
@@ -107,7 +161,8 @@ devpipe_stat(Fd *fd, Stat *st)
 {
 	Pipe *p = fd2pipe(fd);
 	strlcpy(st->st_name, "<pipe>", sizeof(st->st_name));
-	st->st_size = static_cast<off_t>(p->p_wpos.load() - p->p_rpos.load());
+	uint64_t r = p->p_rpos.load();
+	st->st_size = static_cast<off_t>(p->p_wpos.load() - r);
 	st->st_isdir = 0;
 	return 0;
 }

@@ -29,6 +29,10 @@ const char *const kErrorNames[MAXERROR] = {
 	"no file-system server is running",
 	"disk I/O error",
 	"no disk drive",
+	"is a directory",
+	"not a directory",
+	"file too large",
+	"argument list too long",
 };
 
 } // namespace

@@ -11,31 +11,40 @@ namespace {
 // Where the parent builds a page before mapping it into the child.
 char *const kTemp = reinterpret_cast<char *>(UTEMP);
 
-// Builds the child's stack page: the argument strings at the top, then the
-// argv array (argv[argc] null), then the stack pointer below it, 16-byte
-// aligned as the x86-64 ABI wants at _start. lib/entry.S passes argc and
-// argv to libmain in RDI and RSI, which spawn sets. Stores the child's rsp
-// and argv address.
+// Builds the child's stack: one page with the argument strings at the top,
+// then the argv array (argv[argc] null), then the stack pointer below it,
+// 16-byte aligned as the x86-64 ABI wants at _start; and one more page
+// below it, so that the child has a page of stack however much of the top
+// one its arguments take. lib/entry.S passes argc and argv to libmain in
+// RDI and RSI, which spawn sets. Stores the child's rsp and argv address.
+// -E_ARGS_TOO_BIG if the arguments do not fit in the top page.
 int
 init_stack(envid_t child, const char **argv, uint64_t *rsp_store, uint64_t *argv_store,
 	   int *argc_store)
 {
 	size_t argc = 0, string_size = 0;
-	for (; argv[argc] != nullptr; argc++)
+	for (; argv[argc] != nullptr; argc++) {
 		string_size += strlen(argv[argc]) + 1;
+		if (string_size > PGSIZE)
+			return -E_ARGS_TOO_BIG;
+	}
+	// The strings, the argv array and the alignment must fit the page.
+	if (string_size + 8 * (argc + 1) + 8 + 16 > PGSIZE)
+		return -E_ARGS_TOO_BIG;
 
 	// Addresses in kTemp's page; the child sees them at USTACKTOP - PGSIZE.
 	char *string_store = kTemp + PGSIZE - string_size;
 	auto *argv_store_tmp = reinterpret_cast<uint64_t *>(
 		ROUNDDOWN(reinterpret_cast<uintptr_t>(string_store), 8) - 8 * (argc + 1));
 	uintptr_t sp = ROUNDDOWN(reinterpret_cast<uintptr_t>(argv_store_tmp), 16);
-	if (sp < reinterpret_cast<uintptr_t>(kTemp) + 64)
-		return -E_NO_MEM;	// the arguments do not fit one page
 
 	auto child_va = [](const void *tmp) {
 		return reinterpret_cast<uintptr_t>(tmp) - UTEMP + (USTACKTOP - PGSIZE);
 	};
 	int r;
+	if ((r = sys_page_alloc(child, reinterpret_cast<void *>(USTACKTOP - 2 * PGSIZE),
+				PTE_P | PTE_U | PTE_W | PTE_NX)) < 0)
+		return r;
 	if ((r = sys_page_alloc(0, kTemp, PTE_P | PTE_U | PTE_W | PTE_NX)) < 0)
 		return r;
 	for (size_t i = 0; i < argc; i++) {

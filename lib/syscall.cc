@@ -131,13 +131,27 @@ sys_cputs_once(const char *s, size_t len)
 }
 
 int
-sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b)
+sys_page_refs(const void *a, const void *b, uint64_t *ref_a, uint64_t *ref_b)
 {
-	// One word comes back: a's count in bits 16-31, b's in bits 0-15.
-	int64_t r = syscall(SYS_page_refs, false, u(a), u(b));
+	uint64_t refs[2];
+	int r = static_cast<int>(syscall(SYS_page_refs, true, u(a), u(b), u(refs)));
 	if (r < 0)
-		return static_cast<int>(r);
-	*ref_a = static_cast<uint32_t>(r >> 16) & 0xFFFF;
-	*ref_b = static_cast<uint32_t>(r) & 0xFFFF;
+		return r;
+	*ref_a = refs[0];
+	*ref_b = refs[1];
 	return 0;
+}
+
+int
+sys_page_shared(envid_t envid, const void *va, const void *myva)
+{
+	return static_cast<int>(syscall(SYS_page_shared, false, static_cast<uint64_t>(envid), u(va),
+					u(myva)));
+}
+
+int
+sys_ipc_call(envid_t envid, uint32_t value, void *srcva, uint64_t perm, void *dstva)
+{
+	return static_cast<int>(syscall(SYS_ipc_call, true, static_cast<uint64_t>(envid), value,
+					u(srcva), perm, u(dstva)));
 }

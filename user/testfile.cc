@@ -19,8 +19,9 @@ xopen(const char *path, int mode)
 	strcpy(fsipcbuf.open.req_path, path);
 	fsipcbuf.open.req_omode = mode;
 	envid_t fsenv = ipc_find_env(ENV_TYPE_FS);
-	ipc_send(fsenv, FSREQ_OPEN, &fsipcbuf, PTE_P | PTE_W | PTE_U);
-	return ipc_recv(nullptr, fva, nullptr);
+	int32_t answer;
+	int r = ipc_call(fsenv, FSREQ_OPEN, &fsipcbuf, PTE_P | PTE_W | PTE_U, fva, &answer, nullptr);
+	return r < 0 ? r : answer;
 }
 
 } // namespace
