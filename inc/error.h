@@ -24,6 +24,15 @@ enum {
 	E_IO,			// The disk did not do what it was asked
 	E_NO_DRIVE,		// There is no disk
 
+	// Network error codes (JOS lab 6)
+	E_NO_NIC,		// No network card
+	E_TX_FULL,		// The transmit ring is full: try again
+	E_RX_EMPTY,		// No packet has arrived
+	E_NO_NS,		// No network server is running
+	E_CONN,			// Connection refused, reset or aborted
+	E_ADDR_IN_USE,		// Address already in use
+	E_TIMEOUT,		// The network did not answer in time
+
 	MAXERROR
 };
 

@@ -19,6 +19,13 @@ enum {
 	SYS_env_set_trapframe,
 	SYS_cgetc_wait,
 	SYS_page_refs,
+	// Lab 6: time, and the network card.
+	SYS_time_msec,
+	SYS_sleep_until,
+	SYS_net_try_send,
+	SYS_net_try_recv,
+	SYS_net_wait,
+	SYS_net_mac,
 	NSYSCALLS
 };
 

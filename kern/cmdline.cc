@@ -104,7 +104,7 @@ struct ArgSpec {
 };
 
 constexpr ArgSpec kArgs[] = {
-	{"lab", "1|2|3|4|5", "the tree's lab",
+	{"lab", "1|2|3|4|5|6", "the tree's lab",
 	 [](KernelArgs *a, int i) { a->lab = i + 1; }, nullptr},
 	{"apic", "auto|xapic|x2apic", "auto",
 	 [](KernelArgs *a, int i) { a->apic = static_cast<ApicMode>(i); }, nullptr},
@@ -128,6 +128,8 @@ constexpr ArgSpec kArgs[] = {
 	 [](KernelArgs *a, int i) { a->exitat = static_cast<ExitAt>(i); }, nullptr},
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
 	{"fs", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->fs = static_cast<FsStart>(i); },
+	 nullptr},
+	{"ns", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->ns = static_cast<FsStart>(i); },
 	 nullptr},
 };
 

@@ -30,6 +30,8 @@ enum class ExitAt { Never, Entry, Smp };
 
 // fs=auto|on|off: whether the file-system server starts (lab 5). auto: when
 // a disk is attached and a run= program uses the file system.
+// ns=auto|on|off, the same for the network server (lab 6). auto: when a
+// network card was found and a run= program uses the network.
 enum class FsStart { Auto, On, Off };
 
 // run=PROG[,PROG...]: the first environments; PROG*N starts N copies.
@@ -47,7 +49,8 @@ constexpr int kMaxRunPrograms = 32;
 struct KernelArgs {
 	// lab=N: how far the boot goes (kern/lab.h): lab 1's console and
 	// backtrace, lab 2's memory, lab 3's one environment, lab 4's CPUs and
-	// scheduler, lab 5's file system. Default: the tree's lab.
+	// scheduler, lab 5's file system, lab 6's network. Default: the
+	// tree's lab.
 	int lab = JOS_LAB;
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;
@@ -63,6 +66,7 @@ struct KernelArgs {
 	uint32_t aptimeout_ms = 2000;	// aptimeout=MS: how long an AP may take to report in
 	uint32_t lockreport_ms = 5000;	// lockreport=MS: a lock wait this long names the holder
 	FsStart fs = FsStart::Auto;
+	FsStart ns = FsStart::Auto;
 	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
 	int nrun = 1;
 };

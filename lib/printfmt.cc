@@ -29,6 +29,13 @@ const char *const kErrorNames[MAXERROR] = {
 	"no file-system server is running",
 	"disk I/O error",
 	"no disk drive",
+	"no network card",
+	"transmit ring full",
+	"no packet received",
+	"no network server is running",
+	"connection refused, reset or aborted",
+	"address already in use",
+	"network timeout",
 };
 
 } // namespace
