@@ -135,3 +135,39 @@ sys_page_refs(const void *a, const void *b, uint32_t *ref_a, uint32_t *ref_b)
 	*ref_b = static_cast<uint32_t>(r) & 0xFFFF;
 	return 0;
 }
+
+int64_t
+sys_time_msec()
+{
+	return syscall(SYS_time_msec, false);
+}
+
+int
+sys_sleep_until(uint64_t msec)
+{
+	return static_cast<int>(syscall(SYS_sleep_until, false, msec));
+}
+
+int
+sys_net_try_send(const void *frame, size_t len)
+{
+	return static_cast<int>(syscall(SYS_net_try_send, false, u(frame), len));
+}
+
+int
+sys_net_try_recv(void *buf, size_t len)
+{
+	return static_cast<int>(syscall(SYS_net_try_recv, false, u(buf), len));
+}
+
+int
+sys_net_wait()
+{
+	return static_cast<int>(syscall(SYS_net_wait, false));
+}
+
+int
+sys_net_mac(uint8_t mac[6])
+{
+	return static_cast<int>(syscall(SYS_net_mac, false, u(mac)));
+}
