@@ -15,6 +15,10 @@ struct HttpRequest {
 	int sock;
 	char *url;
 	char *version;
+	// The header, gathered by the send_* functions and sent whole by
+	// send_header_fin: one write, so one TCP segment, not five.
+	char header[512];
+	size_t header_len;
 };
 
 struct ErrorPage {
@@ -36,21 +40,33 @@ send_str(int sock, const char *s, size_t len)
 	return write(sock, s, len) == static_cast<ssize_t>(len);
 }
 
+// Adds a header line; false if the header would not fit.
+bool
+add_header(HttpRequest *req, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t room = sizeof(req->header) - req->header_len;
+	int n = vsnprintf(req->header + req->header_len, static_cast<int>(room), fmt, ap);
+	va_end(ap);
+	if (n < 0 || static_cast<size_t>(n) >= room)
+		return false;
+	req->header_len += static_cast<size_t>(n);
+	return true;
+}
+
 bool
 send_header(HttpRequest *req, int code, const char *msg)
 {
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "HTTP/1.0 %d %s\r\nServer: smpjos-httpd/0.1\r\n"
-			 "Connection: close\r\n", code, msg);
-	return send_str(req->sock, buf, static_cast<size_t>(n));
+	req->header_len = 0;
+	return add_header(req, "HTTP/1.0 %d %s\r\nServer: smpjos-httpd/0.1\r\n"
+			  "Connection: close\r\n", code, msg);
 }
 
 bool
 send_size(HttpRequest *req, off_t size)
 {
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "Content-Length: %ld\r\n", static_cast<long>(size));
-	return send_str(req->sock, buf, static_cast<size_t>(n));
+	return add_header(req, "Content-Length: %ld\r\n", static_cast<long>(size));
 }
 
 const char *
@@ -67,15 +83,13 @@ content_type(const char *url)
 bool
 send_content_type(HttpRequest *req, const char *type)
 {
-	char buf[96];
-	int n = snprintf(buf, sizeof(buf), "Content-Type: %s\r\n", type);
-	return send_str(req->sock, buf, static_cast<size_t>(n));
+	return add_header(req, "Content-Type: %s\r\n", type);
 }
 
 bool
 send_header_fin(HttpRequest *req)
 {
-	return send_str(req->sock, "\r\n", 2);
+	return add_header(req, "\r\n") && send_str(req->sock, req->header, req->header_len);
 }
 
 int
@@ -157,32 +171,39 @@ send_file(HttpRequest *req)
 	// LAB 6 EXERCISE send_file END
 }
 
+// Whether buf[0..len) holds the blank line that ends a request's headers.
 bool
-contains(const char *s, const char *needle)
+headers_end(const char *buf, size_t len)
 {
-	size_t n = strlen(needle);
-	for (; *s; s++)
-		if (strncmp(s, needle, n) == 0)
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n' && (buf[i + 1] == '\n' ||
+					(i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')))
 			return true;
 	return false;
 }
 
-// Reads the request's line and headers (up to the blank line) into buf;
-// false if the client closed first or sent too much.
-bool
+enum class Read { Ok, Closed, Bad };
+
+// Reads the request's line and headers (up to the blank line) into buf, as
+// a string: Closed if the client closed first, Bad if it sent a NUL byte or
+// more than buf holds.
+Read
 read_request(int sock, char *buf, size_t size)
 {
 	size_t len = 0;
 	while (len + 1 < size) {
 		ssize_t n = read(sock, buf + len, size - 1 - len);
 		if (n <= 0)
-			return false;
+			return len > 0 ? Read::Bad : Read::Closed;
+		// (memfind returns the end when it finds nothing.)
+		if (memfind(buf + len, '\0', static_cast<size_t>(n)) != buf + len + n)
+			return Read::Bad;
 		len += static_cast<size_t>(n);
 		buf[len] = '\0';
-		if (contains(buf, "\r\n\r\n") || contains(buf, "\n\n"))
-			return true;
+		if (headers_end(buf, len))
+			return Read::Ok;
 	}
-	return false;
+	return Read::Bad;
 }
 
 // "GET /path HTTP/1.x": fills in url and version, in place.
@@ -215,10 +236,16 @@ handle_client(int sock)
 {
 	static char buf[kRequestMax];
 	buf[0] = '\0';
-	HttpRequest req = {sock, nullptr, nullptr};
+	static HttpRequest req;
+	req.sock = sock;
+	req.url = req.version = nullptr;
+	req.header_len = 0;
 	int status;
-	if (!read_request(sock, buf, sizeof(buf)))
-		status = buf[0] ? send_error(&req, 400) : -E_EOF;
+	Read got = read_request(sock, buf, sizeof(buf));
+	if (got == Read::Closed)
+		status = -E_EOF;
+	else if (got == Read::Bad)
+		status = send_error(&req, 400);
 	else if (strncmp(buf, "GET ", 4) != 0 && strchr(buf, ' ') != nullptr &&
 		 strchr(buf, ' ') - buf < 8)
 		status = send_error(&req, 405);
