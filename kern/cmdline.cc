@@ -129,8 +129,6 @@ constexpr ArgSpec kArgs[] = {
 	{"run", "PROG[,PROG...] (PROG*N for N copies)", "run=hello", nullptr, set_run},
 	{"fs", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->fs = static_cast<FsStart>(i); },
 	 nullptr},
-	{"ns", "auto|on|off", "auto", [](KernelArgs *a, int i) { a->ns = static_cast<FsStart>(i); },
-	 nullptr},
 };
 
 bool

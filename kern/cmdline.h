@@ -30,8 +30,6 @@ enum class ExitAt { Never, Entry, Smp };
 
 // fs=auto|on|off: whether the file-system server starts (lab 5). auto: when
 // a disk is attached and a run= program uses the file system.
-// ns=auto|on|off, the same for the network server (lab 6). auto: when a
-// network card was found and a run= program uses the network.
 enum class FsStart { Auto, On, Off };
 
 // run=PROG[,PROG...]: the first environments; PROG*N starts N copies.
@@ -66,7 +64,6 @@ struct KernelArgs {
 	uint32_t aptimeout_ms = 2000;	// aptimeout=MS: how long an AP may take to report in
 	uint32_t lockreport_ms = 5000;	// lockreport=MS: a lock wait this long names the holder
 	FsStart fs = FsStart::Auto;
-	FsStart ns = FsStart::Auto;
 	RunProgram run[kMaxRunPrograms] = {{"hello", 1}};
 	int nrun = 1;
 };

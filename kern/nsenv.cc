@@ -37,10 +37,10 @@ run_names_server()
 void
 ns_env_start()
 {
-	if (kargs.ns == FsStart::Off || run_names_server())
+	if (run_names_server())
 		return;
 	const char *client = ns_client_asked_for();
-	if (kargs.ns == FsStart::Auto && client == nullptr)
+	if (client == nullptr)
 		return;
 	const UserProgram *server = nullptr;
 	for (const UserProgram *p = user_programs; p->name && !server; p++)
@@ -50,10 +50,10 @@ ns_env_start()
 		cprintf("ns: this kernel has no network server built in\n");
 		return;
 	}
-	if (kargs.ns == FsStart::Auto && !e1000_present()) {
+	if (!e1000_present()) {
 		cprintf("ns: no network card: the network server is not started, and %s will "
 			"find no network. Boot with one (make's NET=user, the default from lab 6 "
-			"on), or ns=on to start the server anyway\n", client);
+			"on)\n", client);
 		return;
 	}
 	env_create(server->name);
