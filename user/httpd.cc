@@ -69,7 +69,7 @@ send_size(HttpRequest *req, off_t size)
 	return add_header(req, "Content-Length: %ld\r\n", static_cast<long>(size));
 }
 
-const char *
+[[maybe_unused]] const char *
 content_type(const char *url)
 {
 	size_t n = strlen(url);
@@ -111,7 +111,7 @@ send_error(HttpRequest *req, int code)
 
 // Copies the file open as fd to the client: size bytes, read and written
 // a chunk at a time. Returns 0, or why it stopped.
-int
+[[maybe_unused]] int
 send_data(HttpRequest *req, int fd, off_t size)
 {
 	// LAB 6 EXERCISE send_data BEGIN
