@@ -507,13 +507,18 @@ net_wake_waiters()
 			continue;
 		e->env_net_waiting = false;
 		e->env_status = ENV_RUNNABLE;
-		// On the CPU it waited on: wake that one if it is halted; if it
-		// is this one, it is about to look for work anyway.
+		// On the CPU it waited on, where the card's interrupt went: if
+		// that is this one and it has no environment (it was halted), it
+		// is about to look for work; if it is another, halted one, wake
+		// it. Otherwise its CPU is busy: any halted CPU may take it.
 		int cpu = e->env_net_cpu;
-		if (cpu >= 0 && cpu < ncpu && &cpus[cpu] != thiscpu &&
+		bool here = cpu >= 0 && cpu < ncpu && &cpus[cpu] == thiscpu;
+		if (here && curenv == nullptr)
+			continue;
+		if (!here && cpu >= 0 && cpu < ncpu &&
 		    cpus[cpu].cpu_status.load(MemoryOrder::acquire) == CPU_HALTED)
 			lapic_send_ipi(cpus[cpu].apic_id, T_IPI_WAKEUP);
-		else if (cpu < 0 || &cpus[cpu] != thiscpu)
+		else
 			sched_wake_one();
 	}
 }
