@@ -35,6 +35,7 @@ constexpr uintptr_t REQVA = 0x0ffff000;
 constexpr uintptr_t OUTVA = 0x0fffe000;
 constexpr uintptr_t PENDVA = 0x10000000;
 constexpr uintptr_t SOCKFDVA = 0x20000000;
+constexpr uintptr_t HEAPVA = 0x30000000;
 
 constexpr int kMaxSockets = 64;
 constexpr int kMaxPending = 128;
@@ -723,6 +724,14 @@ serve_input()
 void
 serve_init()
 {
+	// lwIP's heap (lwipopts.h): MEM_SIZE and room for its own headers.
+	size_t heap = ROUNDUP(MEM_SIZE + 4 * PGSIZE, PGSIZE);
+	for (size_t off = 0; off < heap; off += PGSIZE) {
+		int r = sys_page_alloc(0, reinterpret_cast<void *>(HEAPVA + off), PTE_P | PTE_U | PTE_W);
+		if (r < 0)
+			panic("ns: no memory for lwIP's heap: %s", error_string(r));
+	}
+	lwip_port_heap = reinterpret_cast<unsigned char *>(HEAPVA);
 	lwip_init();
 	ip4_addr_t ip, mask, gw;
 	ip4_addr_set_u32(&ip, htonl(NS_IP));

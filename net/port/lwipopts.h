@@ -31,20 +31,25 @@
 #define LWIP_CHECKSUM_ON_COPY		1
 #define LWIP_CHKSUM_ALGORITHM		3
 
-/* Memory: lwIP's heap (tcp_write copies into it) and pools. */
+/* Memory: lwIP's heap (tcp_write copies into it) and pools. The heap is
+ * not in the program's data: the core allocates it (net/serv.cc) after it
+ * has forked its three helpers, which then need not share it
+ * copy-on-write. The pools are static, and small for the same reason. */
 #define MEM_ALIGNMENT			8
 #define MEM_SIZE			(1024 * 1024)
+#define LWIP_RAM_HEAP_POINTER		lwip_port_heap
 #define MEMP_NUM_PBUF			128
 #define MEMP_NUM_TCP_PCB		72
 #define MEMP_NUM_TCP_PCB_LISTEN		8
 #define MEMP_NUM_TCP_SEG		512
 #define MEMP_NUM_UDP_PCB		4
 #define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2)
-#define PBUF_POOL_SIZE			256
+#define PBUF_POOL_SIZE			64
 
-/* TCP: windows of 32 full segments each way. */
+/* TCP: what a connection may have in flight, 8 full segments received and
+ * 32 sent (received data waits in pool buffers until a client reads it). */
 #define TCP_MSS				1460
-#define TCP_WND				(32 * TCP_MSS)
+#define TCP_WND				(8 * TCP_MSS)
 #define TCP_SND_BUF			(32 * TCP_MSS)
 #define TCP_SND_QUEUELEN		(4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_SNDLOWAT			(TCP_SND_BUF / 4)

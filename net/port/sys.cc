@@ -5,6 +5,8 @@
 #include <lwip/arch.h>
 #include <lwip/sys.h>
 
+unsigned char *lwip_port_heap;
+
 extern "C" u32_t
 sys_now(void)
 {

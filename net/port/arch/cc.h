@@ -23,6 +23,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* lwIP's heap (MEM_SIZE bytes and a little), which the core allocates. */
+extern unsigned char *lwip_port_heap;
 void lwip_port_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lwip_port_assert(const char *msg, const char *file, int line) __attribute__((noreturn));
 unsigned int lwip_port_rand(void);
