@@ -126,6 +126,11 @@ def net_run(name, progs, cpus=JOS_CPUS, steps=None, capture=False, timeout=60, *
         extra = ["NET=user", "ECHOPORT=%d" % echo, "HTTPPORT=%d" % web]
         if pcap:
             extra.append("NETDUMP=%s" % pcap)
+        # A user panic (a stub's, in the input environment, say) ends the
+        # run at once: the host's clients then fail at once too, instead
+        # of each waiting out its timeout.
+        kw.setdefault("stop_on", [])
+        kw["stop_on"] = kw["stop_on"] + [r"\] user panic in "]
         r = harness.run("lab6-" + name, cpus=cpus, timeout=timeout, kvm=KVM,
                         kargs="monitor=off run=%s" % progs, make_extra=extra,
                         steps=list(steps(echo, web)) if steps else [], **kw)
@@ -390,11 +395,22 @@ def http_get(port, path, timeout=20):
 JOS_URLS = ["/", "/index.html", "/random_file.txt"]
 
 
+def fetch_all(web, urls):
+    """GET each url; once one gets no answer at all, the rest are not
+    tried (each would wait out its own timeout) and say so."""
+    out = {}
+    for url in urls:
+        if any(v[0] == "error" for v in out.values()):
+            out[url] = ("error", "not tried: an earlier request got no answer")
+        else:
+            out[url] = http_get(web, url)
+    return out
+
+
 @shared
 def jos_httpd_run():
     def steps(echo, web):
-        return [(b"Waiting for http connections", "call",
-                 lambda: {url: http_get(web, url) for url in JOS_URLS}),
+        return [(b"Waiting for http connections", "call", lambda: fetch_all(web, JOS_URLS)),
                 (b"", "monitor", "quit")]
     return net_run("httpd", "httpd", steps=steps)
 
@@ -456,7 +472,15 @@ def host_file(name):
 
 
 def session(web):
-    """The beyond-JOS clients, in order; a dict of what each saw."""
+    """The beyond-JOS clients, in order; a dict of what each saw. If the
+    first fetch gets no answer, nothing else is tried."""
+    probe = http_get(web, "/index.html", timeout=30)
+    if probe[0] == "error":
+        failed = ("error", "the first GET /index.html got no answer (%s): nothing else "
+                  "was tried" % probe[1])
+        return {"clients": [failed] * CLIENTS, "big": (failed[0], failed[1], 0),
+                "disconnect": failed[1], "after_disconnect": failed, "garbage": failed[1].encode(),
+                "after_garbage": failed, "while_stalled": failed, "after_stalled": failed}
     out = {}
     results = [None] * CLIENTS
     start = threading.Barrier(CLIENTS)
