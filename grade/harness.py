@@ -254,9 +254,6 @@ class Boot:
                 "KVM=%d" % int(self.kvm), "X2APIC=%s" % self.x2apic,
                 "KARGS=%s" % kargs, "SMPOPTS=%s" % self.smpopts,
                 *(["DISK=%s" % self.disk] if self.disk is not None else []),
-                # No network card unless a test asks (make_extra NET=user,
-                # with ports of its own: free_ports).
-                "NET=none",
                 *qemu_vars(self.qemu), *self.make_extra]
 
 
