@@ -24,12 +24,15 @@ void e1000_mac(uint8_t mac[6]);
 
 // Queues one frame of len bytes for sending: 0, or -E_TX_FULL when every
 // descriptor is still the card's (the caller tries again), -E_INVAL for a
-// bad length, -E_NO_NIC without a card. Caller holds the big kernel lock.
+// bad length, -E_NO_NIC without a card (or its transmit ring). Caller
+// holds the big kernel lock.
 int e1000_transmit(const void *data, size_t len);
 // Takes the next received frame, if any, into buf (cap bytes): its length,
 // -E_RX_EMPTY when none has arrived, -E_INVAL if it does not fit (it stays
 // first in line), -E_NO_NIC. Caller holds the big kernel lock.
 int e1000_receive(void *buf, size_t cap);
+// Whether the receive ring is set up (rx_init did its part).
+bool e1000_can_receive();
 // Whether a received frame is waiting. Caller holds the big kernel lock.
 bool e1000_rx_ready();
 

@@ -468,7 +468,7 @@ sys_net_try_recv(uint64_t va, size_t len)
 [[maybe_unused]] int
 sys_net_wait()
 {
-	if (!e1000_present())
+	if (!e1000_can_receive())
 		return -E_NO_NIC;
 	if (e1000_rx_ready() || !e1000_interrupts_on())
 		return 0;

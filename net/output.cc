@@ -16,7 +16,8 @@ output(envid_t ns_envid)
 	// Loop: receive a page at pkt (ipc_recv); take only NSREQ_OUTPUT from
 	// ns_envid (say so and ignore anything else); send pkt->jp_data,
 	// pkt->jp_len bytes, with sys_net_try_send, trying again (after a
-	// sys_yield) while the card's ring is full (-E_TX_FULL).
+	// sys_yield) while the card's ring is full (-E_TX_FULL); panic on any
+	// other error (no card, no transmit ring).
 	//> (void)ns_envid, (void)pkt;
 	//> panic("output: not implemented (LAB 6 exercise output)");
 	for (;;) {
@@ -35,7 +36,7 @@ output(envid_t ns_envid)
 		       -E_TX_FULL)
 			sys_yield();
 		if (r < 0)
-			cprintf("ns_output: sys_net_try_send: %s\n", error_string(r));
+			panic("ns_output: sys_net_try_send: %s", error_string(r));
 	}
 	// LAB 6 EXERCISE output END
 }

@@ -8,7 +8,12 @@ void
 timer(envid_t ns_envid, uint32_t initial_ms)
 {
 	binaryname = "ns_timer";
-	uint64_t stop = static_cast<uint64_t>(sys_time_msec()) + initial_ms;
+	// lwIP's TCP needs a clock (retransmissions, delayed ACKs, closing
+	// connections): without one the server stops here, as JOS's did.
+	int64_t now = sys_time_msec();
+	if (now < 0)
+		panic("ns_timer: sys_time_msec: %s", error_string(static_cast<int>(now)));
+	uint64_t stop = static_cast<uint64_t>(now) + initial_ms;
 	for (;;) {
 		sys_sleep_until(stop);
 		ipc_send(ns_envid, NSREQ_TIMER, nullptr, 0);
