@@ -38,8 +38,8 @@ pytestmark = [pytest.mark.lab(6), pytest.mark.part("lab 6 beyond JOS")]
 
 # The lab 6 exercises, and what each kind of run depends on.
 PCI = ["pci_attach"]
-TX = ["tx_init", "transmit", "output"]
-RX = ["rx_init", "receive", "input"]
+TX = ["transmit"]
+RX = ["receive"]
 
 
 def tx_marks(cpus=1):
@@ -61,7 +61,7 @@ def httpd_marks(cpus=1):
     """httpd: the network server, the file-system server, and a child
     per connection that inherits the socket (PTE_SHARE)."""
     return dedup(ns_marks(cpus) + fs_serves(cpus, forks=True) + FS_READS +
-                 ["pte_share", "send_file", "send_data"])
+                 ["pte_share", "httpd"])
 
 
 def jos(points, part):

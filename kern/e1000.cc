@@ -168,14 +168,14 @@ tx_init()
 			tx_ring[i + k].status = TXD_STAT_DD;
 		}
 	}
-	// LAB 6 EXERCISE tx_init BEGIN
+	// LAB 6 EXERCISE transmit BEGIN
 	// The ring's place and size, head and tail at 0 (14.5): TDBAL/TDBAH
 	// (pa), TDLEN (in bytes), TDH and TDT. Then the transmitter: TCTL
 	// with EN, PSP (pad short frames), the collision threshold (CT,
 	// 0x10) and distance (COLD, 0x40, full duplex); and TIPG, the gap
 	// between frames, 10, 8 and 6 (13.4.34).
 	//> (void)pa;
-	//> cprintf("e1000: the transmit ring is not set up (LAB 6 exercise tx_init): nothing "
+	//> cprintf("e1000: the transmit ring is not set up (LAB 6 exercise transmit): nothing "
 	//> 	"can be sent\n");
 	//> return 0;
 	reg_write(E_TDBAL, static_cast<uint32_t>(pa));
@@ -186,7 +186,7 @@ tx_init()
 	reg_write(E_TCTL, TCTL_EN | TCTL_PSP | 0x10 << TCTL_CT_SHIFT | 0x40 << TCTL_COLD_SHIFT);
 	reg_write(E_TIPG, 10 | 8 << 10 | 6 << 20);
 	tx_on = true;
-	// LAB 6 EXERCISE tx_init END
+	// LAB 6 EXERCISE transmit END
 	return 0;
 }
 
@@ -207,7 +207,7 @@ rx_init()
 			rx_ring[i + k].addr = bpa + k * kBufSize;
 		}
 	}
-	// LAB 6 EXERCISE rx_init BEGIN
+	// LAB 6 EXERCISE receive BEGIN
 	// The card's own address, so that it accepts frames sent to it (14.4):
 	// RAL0 holds the MAC's first four bytes, RAH0 the last two and AV
 	// (address valid). The multicast table (MTA, 128 words) zeroed. The
@@ -216,7 +216,7 @@ rx_init()
 	// the receiver: RCTL with EN, BAM (broadcasts: ARP needs them) and
 	// SECRC (strip the CRC); 2048-byte buffers are RCTL's default.
 	//> (void)pa;
-	//> cprintf("e1000: the receive ring is not set up (LAB 6 exercise rx_init): nothing "
+	//> cprintf("e1000: the receive ring is not set up (LAB 6 exercise receive): nothing "
 	//> 	"can be received\n");
 	//> return 0;
 	reg_write(E_RAL0, mac[0] | mac[1] << 8 | mac[2] << 16 | static_cast<uint32_t>(mac[3]) << 24);
@@ -230,7 +230,7 @@ rx_init()
 	reg_write(E_RDT, kRxRing - 1);
 	reg_write(E_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC);
 	rx_on = true;
-	// LAB 6 EXERCISE rx_init END
+	// LAB 6 EXERCISE receive END
 	return 0;
 }
 

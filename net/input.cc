@@ -14,7 +14,7 @@ void
 input(envid_t ns_envid)
 {
 	binaryname = "ns_input";
-	// LAB 6 EXERCISE input BEGIN
+	// LAB 6 EXERCISE receive BEGIN
 	// Loop: allocate a page at pkt (sys_page_alloc, writable); receive a
 	// frame into pkt->jp_data (sys_net_try_recv); if none has arrived
 	// (-E_RX_EMPTY), wait for one with sys_net_wait, which blocks until
@@ -22,7 +22,7 @@ input(envid_t ns_envid)
 	// page to the core (ipc_send, NSREQ_INPUT, PTE_P | PTE_U | PTE_W).
 	// The core now maps that page: the next frame needs a new one.
 	//> (void)ns_envid, (void)pkt;
-	//> panic("input: not implemented (LAB 6 exercise input)");
+	//> panic("input: not implemented (LAB 6 exercise receive)");
 	for (;;) {
 		int r = sys_page_alloc(0, pkt, PTE_P | PTE_U | PTE_W);
 		if (r < 0)
@@ -34,5 +34,5 @@ input(envid_t ns_envid)
 		pkt->jp_len = r;
 		ipc_send(ns_envid, NSREQ_INPUT, pkt, PTE_P | PTE_U | PTE_W);
 	}
-	// LAB 6 EXERCISE input END
+	// LAB 6 EXERCISE receive END
 }

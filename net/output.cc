@@ -12,14 +12,14 @@ void
 output(envid_t ns_envid)
 {
 	binaryname = "ns_output";
-	// LAB 6 EXERCISE output BEGIN
+	// LAB 6 EXERCISE transmit BEGIN
 	// Loop: receive a page at pkt (ipc_recv); take only NSREQ_OUTPUT from
 	// ns_envid (say so and ignore anything else); send pkt->jp_data,
 	// pkt->jp_len bytes, with sys_net_try_send, trying again (after a
 	// sys_yield) while the card's ring is full (-E_TX_FULL); panic on any
 	// other error (no card, no transmit ring).
 	//> (void)ns_envid, (void)pkt;
-	//> panic("output: not implemented (LAB 6 exercise output)");
+	//> panic("output: not implemented (LAB 6 exercise transmit)");
 	for (;;) {
 		envid_t whom;
 		int32_t req = ipc_recv(&whom, pkt, nullptr);
@@ -38,5 +38,5 @@ output(envid_t ns_envid)
 		if (r < 0)
 			panic("ns_output: sys_net_try_send: %s", error_string(r));
 	}
-	// LAB 6 EXERCISE output END
+	// LAB 6 EXERCISE transmit END
 }

@@ -114,13 +114,13 @@ send_error(HttpRequest *req, int code)
 [[maybe_unused]] int
 send_data(HttpRequest *req, int fd, off_t size)
 {
-	// LAB 6 EXERCISE send_data BEGIN
+	// LAB 6 EXERCISE httpd BEGIN
 	// Read the file in chunks of at most kChunk bytes (read) and write each
 	// to the client's socket (write, which sends all of it or fails). Stop
 	// with an error when a read fails or ends early, or when a write
 	// fails (the client has gone).
 	//> (void)req, (void)fd, (void)size;
-	//> panic("send_data: not implemented (LAB 6 exercise send_data)");
+	//> panic("send_data: not implemented (LAB 6 exercise httpd)");
 	static char buf[kChunk];
 	off_t sent = 0;
 	while (sent < size) {
@@ -134,7 +134,7 @@ send_data(HttpRequest *req, int fd, off_t size)
 		sent += n;
 	}
 	return 0;
-	// LAB 6 EXERCISE send_data END
+	// LAB 6 EXERCISE httpd END
 }
 
 // Answers with the file req->url names: 404 if there is none, or if it is
@@ -142,7 +142,7 @@ send_data(HttpRequest *req, int fd, off_t size)
 int
 send_file(HttpRequest *req)
 {
-	// LAB 6 EXERCISE send_file BEGIN
+	// LAB 6 EXERCISE httpd BEGIN
 	// Open the file (open, O_RDONLY); if that fails, or it is a directory
 	// (fstat, st_isdir), send_error(req, 404). Else send the header
 	// (send_header with 200 and "OK"), its size (send_size, st_size),
@@ -150,7 +150,7 @@ send_file(HttpRequest *req)
 	// blank line (send_header_fin), and then send_data. Close the file
 	// in every case.
 	//> (void)req;
-	//> panic("send_file: not implemented (LAB 6 exercise send_file)");
+	//> panic("send_file: not implemented (LAB 6 exercise httpd)");
 	int fd = open(req->url, O_RDONLY);
 	if (fd < 0)
 		return send_error(req, 404);
@@ -168,7 +168,7 @@ send_file(HttpRequest *req)
 	r = send_data(req, fd, st.st_size);
 	close(fd);
 	return r < 0 ? r : 200;
-	// LAB 6 EXERCISE send_file END
+	// LAB 6 EXERCISE httpd END
 }
 
 // Whether buf[0..len) holds the blank line that ends a request's headers.
