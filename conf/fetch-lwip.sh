@@ -39,7 +39,10 @@ cd "$state/src"
 if ! ls ./lwip_*.dsc >/dev/null 2>&1; then
 	say "the source package lwip from Debian's $suite ($mirror)"
 	# shellcheck disable=SC2086
-	if ! apt-get -q $apt update >"$state/update.log" 2>&1; then
+	# (apt-get update succeeds with only warnings when the archive is out of
+	# reach: the source list it should have fetched tells.)
+	if ! apt-get -q $apt update >"$state/update.log" 2>&1 ||
+		! ls "$state"/lists/*_source_Sources* >/dev/null 2>&1; then
 		cat "$state/update.log" >&2
 		[ -n "$signed" ] || say "(no $keyring here: install debian-archive-keyring)"
 		say "could not read Debian's $suite source lists from $mirror; with the network"
