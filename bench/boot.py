@@ -19,6 +19,11 @@ then by four clients at once (each its own file), in MB/s from the guest's
 TSC (1 MB = 10^6 bytes); beside them, the host reading the same file out of
 the image the run wrote (Python, a pread per block, from the page cache).
 
+The network table (lab 6), measured first: frames per second through
+the e1000 (nettxbench), HTTP requests per second and a 1 MiB file through
+httpd, on 1 and 4 CPUs, beside the same transfers between two sockets on
+the host, the floor no guest can beat (--table network, or --network: only that table).
+
 --qemu DIR runs every row on another QEMU (make's QEMU=). --compare DIR
 instead measures a few rows on the system QEMU and on DIR side by side (8
 and 255 CPUs, and, where a QEMU allows it under TCG, 288 and 512), into
@@ -27,11 +32,15 @@ obj/bench/compare.md (and docs/performance.md with --update-docs).
 
 import argparse
 import datetime
+import http.client
+import http.server
 import os
 import platform
 import re
+import socket
 import statistics
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,6 +49,8 @@ import fsimage  # noqa: E402
 import harness  # noqa: E402
 
 TCG_CPUS = [1, 2, 4, 8, 16, 32, 64, 128, 255]
+# No network card but where a row asks (NET=user on make's command line).
+os.environ["NET"] = "none"
 KVM_CPUS = [1, 2, 4, 8]
 
 
@@ -263,6 +274,163 @@ def fs_bench(args):
     return out
 
 
+# ---------------------------------------------------------------------------
+# The network (lab 6): frames per second through the e1000, and HTTP requests
+# per second and a 1 MiB file through httpd, on 1 and 4 CPUs, beside the
+# same transfers between two sockets on the host (the floor no guest beats).
+
+HTTP_CLIENTS = 4
+HTTP_REQUESTS = 200
+
+
+def http_load(port, path="/index.html", clients=HTTP_CLIENTS, total=HTTP_REQUESTS):
+    """Requests per second for `total` GETs of path, `clients` at a time
+    (each on a connection of its own, as HTTP/1.0 has it); None if any
+    failed."""
+    failures = []
+
+    def client(n):
+        for _ in range(n):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                conn.request("GET", path)
+                res = conn.getresponse()
+                res.read()
+                if res.status != 200:
+                    failures.append(res.status)
+            except (OSError, http.client.HTTPException) as e:
+                failures.append(e)
+            finally:
+                conn.close()
+    threads = [threading.Thread(target=client, args=(total // clients,)) for _ in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    return None if failures else (total // clients) * clients / elapsed
+
+
+def http_mib(port, path="/big.bin"):
+    """MB/s of one GET of path (1 MiB), or None."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        start = time.monotonic()
+        conn.request("GET", path)
+        res = conn.getresponse()
+        body = res.read()
+        elapsed = time.monotonic() - start
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    return len(body) / elapsed / 1e6 if res.status == 200 else None
+
+
+def guest_network(cpus, timeout):
+    """{frames, requests, mib} measured in the guest on `cpus` CPUs."""
+    out = {}
+    r = harness.run("bench-nettx-%d" % cpus, cpus=cpus, timeout=timeout,
+                    kargs="monitor=off run=nettxbench",
+                    make_extra=["NET=user"] + ["%s=%d" % kv for kv in zip(
+                        ("ECHOPORT", "HTTPPORT"), harness.free_ports(2, udp=(0,)))])
+    m = r.first(r"nettxbench: \d+ frames in \d+ ms")
+    if m:
+        frames, ms = map(int, re.findall(r"\d+", m)[:2])
+        out["frames"] = frames / max(ms, 1) * 1000
+    echo, web = harness.free_ports(2, udp=(0,))
+
+    def clients():
+        # Warm: the server's pages, lwIP's ARP entry, and the file-system
+        # server's block cache (a cold 1 MiB is the disk's time, not the
+        # network's).
+        http_load(web, total=8)
+        http_mib(web)
+        return {"requests": http_load(web), "mib": http_mib(web)}
+    r = harness.run("bench-httpd-%d" % cpus, cpus=cpus, timeout=timeout,
+                    kargs="monitor=off run=httpd",
+                    make_extra=["NET=user", "ECHOPORT=%d" % echo, "HTTPPORT=%d" % web],
+                    steps=[(b"Waiting for http connections", "call", clients),
+                           (b"", "monitor", "quit")])
+    if r.monitor_out and isinstance(r.monitor_out[0], dict):
+        out.update(r.monitor_out[0])
+    return out
+
+
+def host_network():
+    """The same on the host, socket to socket: UDP datagrams of 60 bytes
+    over loopback, and Python's own HTTP server with the same files."""
+    out = {}
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    rx.setblocking(False)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    got, n, batch = 0, 20000, 500
+    frame = b"\0" * 60
+    start = time.monotonic()
+    for _ in range(n // batch):
+        for _ in range(batch):
+            tx.sendto(frame, rx.getsockname())
+        while True:
+            try:
+                rx.recv(2048)
+                got += 1
+            except BlockingIOError:
+                break
+    out["frames"] = got / (time.monotonic() - start)
+    rx.close()
+    tx.close()
+
+    files = {"/index.html": os.path.join(ROOT, "fs", "index.html"),
+             "/big.bin": os.path.join(ROOT, "obj", "fs", "big.bin")}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            with open(files[self.path], "rb") as f:
+                body = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    out["requests"] = http_load(port)
+    out["mib"] = http_mib(port)
+    server.shutdown()
+    server.server_close()
+    return out
+
+
+def network(args):
+    """The network table: a row per measure, a column per CPU count, and
+    the host's floor."""
+    columns = [guest_network(n, args.timeout) for n in (1, 4)] + [host_network()]
+    out = Table(["| network (lab 6) | 1 CPU | 4 CPUs | host, socket to socket (the floor) |",
+                 "|---|---|---|---|"])
+
+    def cell(col, key, fmt):
+        v = col.get(key)
+        return fmt % v if v else "failed"
+    out.add("| frames per second, 60 bytes (guest: nettxbench through the e1000; host: UDP "
+            "over loopback) | %s |" % " | ".join(cell(c, "frames", "%.0f") for c in columns))
+    out.add("| HTTP requests per second (/index.html, %d clients at a time; guest: httpd; host: "
+            "Python's http.server) | %s |" % (HTTP_CLIENTS, " | ".join(
+                cell(c, "requests", "%.1f") for c in columns)))
+    out.add("| 1 MiB over HTTP (/big.bin, the second time: the file-system server's cache "
+            "warm), MB/s | %s |" % " | ".join(
+        cell(c, "mib", "%.2f") for c in columns))
+    stamp = "Measured %s with `make bench` (TCG, direct boot, one run each) on: %s." % (
+        datetime.date.today().isoformat(), machine())
+    out.publish(stamp, "network.md", ("<!-- network table begin -->",
+                                      "<!-- network table end -->"), args.update_docs)
+
+
 def update_doc(table, begin, end):
     path = os.path.join(ROOT, "docs", "performance.md")
     with open(path) as f:
@@ -288,8 +456,11 @@ def main():
     ap.add_argument("--qemu", default="", help="run on this QEMU (make's QEMU=)")
     ap.add_argument("--compare", metavar="QEMU", help="compare the system QEMU with this one")
     ap.add_argument("--only", metavar="REGEX", help="only the rows whose label matches")
-    ap.add_argument("--table", choices=("all", "boot", "fs"), default="all",
-                    help="which tables: boot and bring-up, the file system, or both")
+    ap.add_argument("--table", choices=("all", "boot", "fs", "network"), default="all",
+                    help="which tables: boot and bring-up, the file system, the network "
+                    "(lab 6), or all three")
+    ap.add_argument("--network", action="store_const", const="network", dest="table",
+                    help="only the network table (the same as --table network)")
     args = ap.parse_args()
     if args.only and args.update_docs:
         ap.error("--update-docs rewrites the whole table: not with --only")
@@ -299,6 +470,10 @@ def main():
         compare(args)
         return
     use_qemu(args.qemu)
+    if args.table in ("all", "network") and not args.only:
+        network(args)
+    if args.table == "network":
+        return
     if args.table in ("all", "fs"):
         out = fs_bench(args)
         stamp = "Measured %s with `make bench` (%d runs) on: %s." % (

@@ -1,3 +1,6 @@
+empty :=
+space := $(empty) $(empty)
+
 # Checks the QEMU variables before anything runs: a wrong value stops make
 # with one line that names the variable and what it accepts.
 
@@ -80,13 +83,29 @@ ifneq ($(findstring $(dollar),$(subst $(dollar)$(lparen),,$(subst $(dollar)$(lbr
 $(error KARGS must not contain '$$': make, the shell and GRUB each take it on the way to the kernel; for memmap=SIZE$$ADDR write memmap=SIZE:ADDR)
 endif
 
-ifeq ($(filter $(LAB),1 2 3 4 5),)
-$(error LAB=$(LAB) is not valid: LAB takes the lab this tree is for, 1 to 5 (conf/lab.mk sets it))
+ifeq ($(filter $(LAB),1 2 3 4 5 6),)
+$(error LAB=$(LAB) is not valid: LAB takes the lab this tree is for, 1 to 6 (conf/lab.mk sets it))
+endif
+
+ifeq ($(filter $(NET),user none),)
+$(error NET=$(NET) is not valid: NET takes user (an e1000 card on QEMU's user network) or none (no card))
+endif
+ifneq ($(NET),none)
+ifeq ($(shell echo '$(ECHOPORT)' | grep -Ex '[1-9][0-9]{0,4}' | awk '$$1 <= 65535'),)
+$(error ECHOPORT=$(ECHOPORT) is not valid: ECHOPORT takes a TCP/UDP port number, 1 to 65535, e.g. ECHOPORT=26001)
+endif
+ifeq ($(shell echo '$(HTTPPORT)' | grep -Ex '[1-9][0-9]{0,4}' | awk '$$1 <= 65535'),)
+$(error HTTPPORT=$(HTTPPORT) is not valid: HTTPPORT takes a TCP port number, 1 to 65535, e.g. HTTPPORT=26002)
+endif
+ifeq ($(ECHOPORT),$(HTTPPORT))
+$(error ECHOPORT and HTTPPORT are both $(HTTPPORT): the echo and web servers need a port each)
+endif
+ifneq ($(findstring $(comma),$(NETDUMP))$(findstring $(space),$(NETDUMP)),)
+$(error NETDUMP=$(NETDUMP): QEMU's -object filter-dump cannot take a file name with a comma or a space)
+endif
 endif
 
 # DISK: the default image is a make target; any other must exist already.
-empty :=
-space := $(empty) $(empty)
 ifneq ($(DISK),)
 ifneq ($(findstring $(comma),$(DISK))$(findstring $(space),$(DISK)),)
 $(error DISK=$(DISK): QEMU's -drive cannot take a file name with a comma or a space; copy the image somewhere else)

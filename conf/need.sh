@@ -7,6 +7,7 @@
 #   uefi:  OVMF and GRUB's EFI platform (FIRMWARE=uefi)
 #   display: a virtual X server, xwd and QEMU's GTK window (the UEFI tests)
 #   timeline: matplotlib (make timeline draws with it)
+#   lwip:  apt-get and dpkg-source, which fetch lwIP's source (lab 6)
 #   host:  GoogleTest, clang and libFuzzer (host tests and fuzzers)
 set -u
 
@@ -48,6 +49,9 @@ for group in "$@"; do
 		need_py pytest_timeout python3-pytest-timeout ;;
 	gdb)
 		need_cmd gdb gdb ;;
+	lwip)
+		need_cmd apt-get apt
+		need_cmd dpkg-source dpkg-dev ;;
 	host)
 		need_file /usr/include/gtest/gtest.h libgtest-dev
 		need_cmd clang++ clang

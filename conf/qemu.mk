@@ -30,3 +30,13 @@ DISK ?= obj/fs/fs.img
 # MSR 0x10a"); qemu64 starts everywhere and, under KVM, offers x2APIC.
 TCG_CPU ?= qemu64
 KVM_CPU ?= qemu64
+# The network (lab 6): an e1000 card on QEMU's user network (user), or no
+# card at all (none). From lab 6 on, user.
+NET ?= $(if $(filter 1 2 3 4 5,$(TREE_LAB)),none,user)
+# With NET=user: where the host reaches the guest's echo server (TCP and
+# UDP port 7) and web server (port 80), on 127.0.0.1; by default derived
+# from your uid, as GDBPORT is.
+ECHOPORT ?= $(shell expr `id -u` % 5000 + 25001)
+HTTPPORT ?= $(shell expr `id -u` % 5000 + 25002)
+# With NET=user: a file to capture every frame in (pcap), or nothing.
+NETDUMP ?=

@@ -218,8 +218,9 @@ class Boot:
     # More control: (wait_for, action, data) steps, in order. Each waits
     # until wait_for has appeared in the output (or, if it is a function,
     # until it returns true for the output so far), then action "type" sends
-    # data to the console, or "monitor" runs data as a QEMU monitor command
-    # (through a socket, so the guest's console output stays whole).
+    # data to the console, "monitor" runs data as a QEMU monitor command
+    # (through a socket, so the guest's console output stays whole), or
+    # "call" calls data() (a client on the host, say).
     steps: list = field(default_factory=list)
     # JOS's stop_on_line: regexes (str); the first complete serial line
     # that matches one ends the run (QEMU is told to quit through its
@@ -672,6 +673,32 @@ def _machine_share(exclusive):
                 fcntl.flock(gate, fcntl.LOCK_UN)
 
 
+def free_ports(n, udp=()):
+    """n TCP ports on 127.0.0.1 that nothing listens on now (the ones at
+    the indexes in udp free for UDP too), for a run's host forwards. Another
+    run may take one before QEMU binds it: QEMU then refuses to start
+    ("Could not set up host forwarding rule"), and the test may try again."""
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            if len(ports) in udp:
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(u)
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            ports.append(port)
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
 def literal(pattern):
     """What a line matching pattern would mostly say: its fixed text, with
     anchors, classes and repetitions left out (for nearest())."""
@@ -855,6 +882,11 @@ def _run_qemu(full, boot, monitor):
                 proc.stdin.flush()
             except BrokenPipeError:
                 break
+        elif action == "call":
+            # A function of the test's, run while QEMU runs (a client on
+            # the host); what it returns goes in monitor_out. It must
+            # bound its own time.
+            monitor_out.append(data())
         else:
             monitor_out.append(_monitor_command(monitor, data))
             if data == "quit":

@@ -204,3 +204,11 @@ EXERCISE_LAB.update(dict(
      ["fork"]] +
     [(e, 5) for e in FS_START + FS_CACHE + FS_FILES + FS_READS + FS_WRITES +
      ["env_set_trapframe", "pte_share", "console_intr", "redirect_in"]]))
+
+# Lab 6: sys_time_msec, the card's attach, its transmit side (the ring, the
+# send function, its system call, the output environment), its receive
+# side (the same, and the input environment), and httpd's send_file and
+# send_data. grade/test_lab6.py spells out which runs need which.
+EXERCISE_LAB.update(dict(
+    (e, 6) for e in ["time_msec", "pci_attach", "transmit", "receive", "httpd"]))
+USER_ONLY |= {"time_msec", "httpd"}

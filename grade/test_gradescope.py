@@ -157,3 +157,15 @@ def test_lab5s_autograder_grades_the_file_system(tmp_path):
     assert len(res["tests"]) >= 3, res
     lost = [t["name"] for t in res["tests"] if t["score"] != t["max_score"]]
     assert not lost, "a full solution lost points on: %s" % lost
+
+
+def test_lab6s_autograder_grades_the_network(tmp_path):
+    # Lab 6's zip: the solution's network graders (a few) pass, with lwIP
+    # fetched by the build (setup.sh's copy where there is one) and the
+    # card's host forwards on ports of each run's own.
+    root = autograder(tmp_path, lab=6)
+    handout(root / "submission" / "lab6", "none", lab=6)
+    res = run_autograder(root, "-k 'pci_attach or testoutput or httpd_index'")
+    assert len(res["tests"]) >= 4, res
+    lost = [t["name"] for t in res["tests"] if t["score"] != t["max_score"]]
+    assert not lost, "a full solution lost points on: %s" % lost

@@ -386,7 +386,7 @@ def test_labdeps_knows_every_exercises_lab():
     assert labdeps.EXERCISE_LAB == exercise_labs()
 
 
-@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("lab", [1, 2, 3, 4, 5, 6])
 def test_each_labs_tree_is_that_labs(lab, tmp_path):
     # Lab n's tree says TREE_LAB := n, holds no later lab's handout or graders,
     # has lab n's and later exercises stubbed and earlier ones solved.
@@ -394,7 +394,7 @@ def test_each_labs_tree_is_that_labs(lab, tmp_path):
     handout(tree, "all", lab=lab)
     with open(tree / "conf" / "lab.mk") as f:
         assert re.search(r"(?m)^TREE_LAB := %d$" % lab, f.read()), "conf/lab.mk is not lab %d's" % lab
-    for later in range(lab + 1, 6):
+    for later in range(lab + 1, 7):
         assert not (tree / "labs" / ("lab%d.md" % later)).exists()
         assert not (tree / "grade" / ("test_lab%d.py" % later)).exists()
     assert (lab < 4) == (not (tree / "grade" / "test_smp.py").exists())

@@ -487,8 +487,10 @@ def test_handin_packs_the_tree_whatever_else_runs_in_it(tmp_path):
                              text=True, check=True).stdout.split("\0")
     for f in filter(None, tracked):       # this tree's files as they are now
         if os.path.isfile(os.path.join(harness.ROOT, f)):
+            (tree / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(os.path.join(harness.ROOT, f), tree / f)
-    subprocess.run(["git", "commit", "-qam", "the tree as it is"], cwd=tree, capture_output=True)
+    subprocess.run(["git", "add", "-A", "."], cwd=tree, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "the tree as it is"], cwd=tree, capture_output=True)
     (tree / "lab1-handin.tar.gz").write_bytes(b"an earlier hand-in")
     (tree / "user" / "mine.cc").write_text("// a student's own program\n")
     (tree / "obj" / "grade").mkdir(parents=True)

@@ -35,6 +35,7 @@ enum {
 enum EnvType {
 	ENV_TYPE_USER = 0,
 	ENV_TYPE_FS,		// the file-system server: may use I/O ports
+	ENV_TYPE_NS,		// the network server (lab 6)
 };
 
 struct Env {
@@ -71,6 +72,14 @@ struct Env {
 
 	// Lab 5: blocked in sys_cgetc_wait until console input arrives
 	bool env_cons_waiting;
+
+	// Lab 6: blocked in sys_net_wait until the card receives a frame,
+	// on this CPU (where the card's interrupt is sent meanwhile); and
+	// asleep in sys_sleep_until until time_msec() reaches env_wake_msec
+	// (0: not asleep).
+	bool env_net_waiting;
+	int32_t env_net_cpu;
+	uint64_t env_wake_msec;
 
 	// The last fault's rip and how many times in a row the environment
 	// resumed there (kern/trap.cc ends a fault that is never fixed).

@@ -28,6 +28,15 @@ enum {
 	E_FILE_TOO_BIG,		// A write past the largest size a file can have
 	E_ARGS_TOO_BIG,		// spawn's arguments do not fit the child's stack
 
+	// Network error codes (JOS lab 6)
+	E_NO_NIC,		// No network card
+	E_TX_FULL,		// The transmit ring is full: try again
+	E_RX_EMPTY,		// No packet has arrived
+	E_NO_NS,		// No network server is running
+	E_CONN,			// Connection refused, reset or aborted
+	E_ADDR_IN_USE,		// Address already in use
+	E_TIMEOUT,		// The network did not answer in time
+
 	MAXERROR
 };
 

@@ -56,12 +56,21 @@ struct FdFile {
 	int32_t id;		// the server's file id
 };
 
+struct FdSock {
+	int32_t sockid;		// the network server's socket id (lab 6)
+};
+
+// The socket device's id: the network server fills in the Fd pages of the
+// sockets it makes, and shares them.
+#define DEV_SOCK_ID	's'
+
 struct Fd {
 	int32_t fd_dev_id;
 	int32_t fd_omode;
 	off_t fd_offset;
 	union {
 		FdFile fd_file;	// file descriptors
+		FdSock fd_sock;	// sockets
 	};
 };
 
@@ -72,4 +81,4 @@ struct Stat {
 	Dev *st_dev;
 };
 
-extern Dev devcons, devfile, devpipe;
+extern Dev devcons, devfile, devpipe, devsock;

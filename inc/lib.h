@@ -82,6 +82,22 @@ int sys_ipc_call(envid_t envid, uint32_t value, void *srcva, uint64_t perm, void
 // printed the same text this way before: see cprintf_once.
 int sys_cputs_once(const char *s, size_t len);
 
+// Lab 6. Milliseconds since the kernel started.
+int64_t sys_time_msec();
+// Sleeps until sys_time_msec() reaches msec (returns at once if it has).
+int sys_sleep_until(uint64_t msec);
+// Sends one Ethernet frame (without its CRC) of len bytes: 0, or
+// -E_TX_FULL at once when the card's transmit ring is full.
+int sys_net_try_send(const void *frame, size_t len);
+// Takes the next received frame into buf: its length, or -E_RX_EMPTY at
+// once when none has arrived.
+int sys_net_try_recv(void *buf, size_t len);
+// Waits until a frame has arrived (blocking; at once where the card cannot
+// interrupt, and the caller polls).
+int sys_net_wait();
+// The network card's MAC address.
+int sys_net_mac(uint8_t mac[6]);
+
 // Must be inlined: the child starts right after the int instruction with
 // the parent's registers but not yet its memory, so it must not depend on
 // a stack frame that the parent keeps using (JOS's exercise for the
@@ -196,6 +212,26 @@ void wait(envid_t envid);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vfprintf(int fd, const char *fmt, va_list ap);
+
+// ---------------------------------------------------------------------------
+// Lab 6: sockets, through the network server (lib/sockets.cc). A socket is
+// a file descriptor: read, write and close work on it.
+#include <inc/ns.h>
+
+int socket(int domain, int type, int protocol);
+int bind(int s, const struct sockaddr *name, socklen_t namelen);
+int listen(int s, int backlog);
+int accept(int s, struct sockaddr *addr, socklen_t *addrlen);
+int connect(int s, const struct sockaddr *name, socklen_t namelen);
+int shutdown(int s, int how);
+// Reads up to len bytes (at least one, unless the other side closed: 0).
+ssize_t recv(int s, void *buf, size_t len, int flags);
+// Writes all len bytes, or fails.
+ssize_t send(int s, const void *buf, size_t len, int flags);
+// Parses a dotted IPv4 address ("10.0.2.2") into network byte order;
+// INADDR_NONE if it is not one.
+#define INADDR_NONE	0xFFFFFFFFU
+in_addr_t inet_addr(const char *cp);
 
 // lib/args.cc: JOS's argument scanner: single-letter flags (-x), with
 // an optional value (-c value or -cvalue), until "--" or a non-flag.

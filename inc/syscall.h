@@ -22,6 +22,13 @@ enum {
 	SYS_cputs_once,
 	SYS_page_shared,
 	SYS_ipc_call,
+	// Lab 6: time, and the network card.
+	SYS_time_msec,
+	SYS_sleep_until,
+	SYS_net_try_send,
+	SYS_net_try_recv,
+	SYS_net_wait,
+	SYS_net_mac,
 	NSYSCALLS
 };
 

@@ -30,6 +30,7 @@
 #define IRQ_KBD		1
 #define IRQ_SERIAL	4
 #define IRQ_SPURIOUS	7
+#define IRQ_NIC		11	// the network card (lab 6), whichever GSI it is on
 #define IRQ_IDE		14
 #define IRQ_ERROR	19
 

@@ -253,3 +253,13 @@ acpi_parse_madt(const uint8_t *rsdp_copy, uint32_t rsdp_len, const PhysMem &mem,
 	}
 	return true;
 }
+
+const uint8_t *
+acpi_find_table(uint64_t root_pa, bool xsdt, const char *sig, const PhysMem &mem, const Diag &diag)
+{
+	const uint8_t *root = map_table(root_pa, xsdt ? "XSDT" : "RSDT", mem, diag);
+	if (root == nullptr)
+		return nullptr;
+	uint64_t pa = find_table(root, xsdt ? 8 : 4, sig, mem);
+	return pa == 0 ? nullptr : map_table(pa, sig, mem, diag);
+}

@@ -14,6 +14,8 @@ void udelay(uint64_t us);
 // A TSC deadline us microseconds from now, and whether it has passed.
 uint64_t clock_deadline_us(uint64_t us);
 bool clock_passed(uint64_t deadline);
+// Milliseconds since kernel entry, on any CPU (sys_time_msec, lab 6).
+uint64_t time_msec();
 // Microseconds between two TSC readings.
 uint64_t tsc_to_us(uint64_t ticks);
 // Records that a boot phase ended (boot CPU only; cheap).

@@ -186,7 +186,7 @@ struct ArgSpec {
 };
 
 constexpr ArgSpec kArgs[] = {
-	{"lab", "1|2|3|4|5", "the tree's lab",
+	{"lab", "1|2|3|4|5|6", "the tree's lab",
 	 [](KernelArgs *a, int i) { a->lab = i + 1; }, nullptr},
 	{"apic", "auto|xapic|x2apic", "auto",
 	 [](KernelArgs *a, int i) { a->apic = static_cast<ApicMode>(i); }, nullptr},

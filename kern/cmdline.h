@@ -65,7 +65,8 @@ constexpr int kMaxMemmap = 8;
 struct KernelArgs {
 	// lab=N: how far the boot goes (kern/lab.h): lab 1's console and
 	// backtrace, lab 2's memory, lab 3's one environment, lab 4's CPUs and
-	// scheduler, lab 5's file system. Default: the tree's lab.
+	// scheduler, lab 5's file system, lab 6's network. Default: the
+	// tree's lab.
 	int lab = JOS_LAB;
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;

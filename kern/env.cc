@@ -233,6 +233,9 @@ env_alloc(Env **newenv_store, envid_t parent_id)
 	e->env_ipc_call_next = nullptr;
 	e->env_ipc_callers = nullptr;
 	e->env_cons_waiting = false;
+	e->env_net_waiting = false;
+	e->env_net_cpu = -1;
+	e->env_wake_msec = 0;
 	e->env_fault_rip = 0;
 	e->env_fault_repeats = 0;
 
@@ -279,7 +282,9 @@ env_create(const char *name)
 		return nullptr;
 	}
 	// LAB 3 EXERCISE env_create END
-	EnvType type = (p->flags & PROG_FS_SERVER) ? ENV_TYPE_FS : ENV_TYPE_USER;
+	EnvType type = (p->flags & PROG_FS_SERVER)   ? ENV_TYPE_FS
+		       : (p->flags & PROG_NS_SERVER) ? ENV_TYPE_NS
+						     : ENV_TYPE_USER;
 	e->env_type = type;
 	// LAB 5 EXERCISE iopl BEGIN
 	// The file-system server drives the disk through its I/O ports, from

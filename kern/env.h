@@ -18,6 +18,8 @@ struct UserProgram {
 enum : uint64_t {
 	PROG_FS_SERVER = 1,	// the file-system server: runs as ENV_TYPE_FS
 	PROG_FS_CLIENT = 2,	// uses the file system: fs=auto starts the server for it
+	PROG_NS_SERVER = 4,	// the network server (lab 6): runs as ENV_TYPE_NS
+	PROG_NS_CLIENT = 8,	// uses the network: ns=auto starts the server for it
 };
 extern "C" const UserProgram user_programs[];	// ends with a null name
 

@@ -18,6 +18,8 @@
 #include <kern/lab.h>
 #include <kern/lapic.h>
 #include <kern/monitor.h>
+#include <kern/nsenv.h>
+#include <kern/pci.h>
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
@@ -303,6 +305,9 @@ create_environments()
 	// Lab 5: the file-system server, when a program needs it (fs=).
 	if (kargs.lab >= 5)
 		fs_env_start();
+	// Lab 6: the network server, when a program needs it (ns=).
+	if (kargs.lab >= 6)
+		ns_env_start();
 	for (int i = 0; i < kargs.nrun; i++)
 		for (uint32_t n = 0; n < kargs.run[i].copies; n++)
 			if (env_create(kargs.run[i].name) == nullptr)
@@ -374,6 +379,9 @@ kern_main_on_kstack()
 	// run in it, stubbed or not.
 	if (kargs.lab >= 5)
 		cons_enable_interrupts();
+	// Lab 6: the PCI bus, and the network card's driver.
+	if (kargs.lab >= 6)
+		pci_init();
 	if (kargs.crashcpu >= static_cast<uint32_t>(ncpu) && kargs.crash != Crash::None)
 		cprintf("warning: crashcpu=%u: there is no such CPU; nothing will crash\n",
 			kargs.crashcpu);

@@ -134,3 +134,36 @@ ioapic_route_isa(int irq, int vector, uint32_t apic_id)
 	ioapic_write(*io, REG_REDTBL + 2 * n, low);
 	return true;
 }
+
+bool
+ioapic_route_pci(uint32_t gsi, int vector, uint32_t apic_id)
+{
+	IoApic *io = ioapic_for(gsi);
+	if (io == nullptr) {
+		cprintf("ioapic: no I/O APIC takes GSI %u: that PCI device cannot interrupt\n", gsi);
+		return false;
+	}
+	if (apic_id > 0xFE) {
+		cprintf("ioapic: APIC ID %u does not fit an I/O APIC entry's 8-bit destination: "
+			"GSI %u stays masked\n", apic_id, gsi);
+		return false;
+	}
+	uint32_t n = gsi - io->gsi_base;
+	ioapic_write(*io, REG_REDTBL + 2 * n + 1, apic_id << 24);
+	ioapic_write(*io, REG_REDTBL + 2 * n,
+		     static_cast<uint32_t>(vector) | RTE_LEVEL | RTE_ACTIVE_LOW);
+	return true;
+}
+
+void
+ioapic_retarget(uint32_t gsi, uint32_t apic_id)
+{
+	IoApic *io = ioapic_for(gsi);
+	if (io == nullptr || apic_id > 0xFE)
+		return;
+	// The destination is the high word: the entry stays unmasked, and an
+	// interrupt in flight goes to the old CPU or the new one, either of
+	// which handles it.
+	uint32_t n = gsi - io->gsi_base;
+	ioapic_write(*io, REG_REDTBL + 2 * n + 1, apic_id << 24);
+}

@@ -15,3 +15,9 @@ void ioapic_init();
 // that GSI, or the APIC ID does not fit the entry's 8-bit destination
 // (APIC IDs above 254 need interrupt remapping).
 bool ioapic_route_isa(int irq, int vector, uint32_t apic_id);
+// Sends a PCI interrupt (level triggered, active low, as PCI INTx# lines
+// are) on global system interrupt gsi to vector on the CPU with this APIC
+// ID; false, after a line saying why, as for ioapic_route_isa.
+bool ioapic_route_pci(uint32_t gsi, int vector, uint32_t apic_id);
+// Moves an input routed already to the CPU with this APIC ID (below 255).
+void ioapic_retarget(uint32_t gsi, uint32_t apic_id);

@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 MAX_ARGS = 5
-SOURCE_DIRS = ("boot", "kern", "lib", "inc", "user", "fs")
+SOURCE_DIRS = ("boot", "kern", "lib", "inc", "user", "fs", "net")
 
 
 def run(*cmd):

@@ -5,6 +5,7 @@
 #include <inc/x86.h>
 #include <kern/clock.h>
 #include <kern/cmdline.h>
+#include <kern/e1000.h>
 #include <kern/env.h>
 #include <kern/exit.h>
 #include <kern/lapic.h>
@@ -12,6 +13,7 @@
 #include <kern/pmap.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
+#include <kern/syscall.h>
 #include <kern/trace.h>
 
 namespace {
@@ -22,7 +24,49 @@ namespace {
 constexpr uint64_t kTimeSliceUs = 10000;
 constexpr uint64_t kIdleTickUs = 100000;
 
+} // namespace
+
+bool sched_sleepers;
+
+namespace {
+
+// How long each halted CPU sleeps at most: the idle tick, or less when an
+// environment's sys_sleep_until ends sooner.
+uint64_t idle_us[NCPU];
+
 [[noreturn, maybe_unused]] void sched_halt();
+
+// Makes the environments whose sys_sleep_until time has come runnable;
+// returns how many microseconds until the next one wakes (kIdleTickUs if
+// that is later, or none sleeps).
+uint64_t
+sched_wake_sleepers()
+{
+	if (!sched_sleepers)
+		return kIdleTickUs;
+	sched_sleepers = false;
+	uint64_t now = time_msec(), next = kIdleTickUs;
+	for (int i = 0; i < NENV; i++) {
+		Env *e = &envs[i];
+		if (e->env_wake_msec == 0 || e->env_status != ENV_NOT_RUNNABLE)
+			continue;
+		// Blocked for something else since (its parent made it runnable
+		// with sys_env_set_status, and now it waits for a message): only
+		// that may wake it.
+		if (e->env_ipc_recving || e->env_cons_waiting || e->env_net_waiting) {
+			e->env_wake_msec = 0;
+			continue;
+		}
+		if (e->env_wake_msec <= now) {
+			e->env_wake_msec = 0;
+			e->env_status = ENV_RUNNABLE;
+		} else {
+			next = MIN(next, (e->env_wake_msec - now) * 1000);
+			sched_sleepers = true;
+		}
+	}
+	return next;
+}
 
 } // namespace
 
@@ -76,6 +120,9 @@ sched_yield()
 	// Whoever runs next gets a whole slice: a yield gives up the rest.
 	thiscpu->slice_end = 0;
 	thiscpu->asked_tsc = rdtsc();
+	// Lab 6: receivers of frames and sleepers whose time has come.
+	net_wake_waiters();
+	idle_us[cpunum()] = sched_wake_sleepers();
 	// LAB 4 EXERCISE sched_yield BEGIN
 	// Round robin: search envs[] for an ENV_RUNNABLE environment, starting
 	// just after the one this CPU ran last (curenv, if any) and wrapping
@@ -97,6 +144,16 @@ sched_yield()
 
 namespace {
 
+// Whether a blocked environment will become runnable without another
+// environment's help (lab 6): one asleep until a time, or one waiting for
+// the network card's interrupt.
+bool
+will_wake(const Env &e)
+{
+	return e.env_status == ENV_NOT_RUNNABLE &&
+	       (e.env_wake_msec != 0 || (e.env_net_waiting && e1000_interrupts_on()));
+}
+
 // Nothing to run here: release the big kernel lock and halt until an
 // interrupt (the idle tick, at the latest) sends this CPU back through
 // trap() to sched_yield. When no environment is left anywhere, the boot
@@ -107,7 +164,7 @@ sched_halt()
 	bool any = false;
 	for (int i = 0; i < NENV && !any; i++)
 		any = envs[i].env_status == ENV_RUNNABLE || envs[i].env_status == ENV_RUNNING ||
-		      envs[i].env_status == ENV_DYING;
+		      envs[i].env_status == ENV_DYING || will_wake(envs[i]);
 	if (!any && thiscpu == bootcpu) {
 		cprintf("No runnable environments in the system!\n");
 		trace_dump();
@@ -129,7 +186,7 @@ sched_halt()
 	call_on_stack(kstack_top(cpunum()), [] {
 		for (;;) {
 			if (lapic_ready())
-				lapic_timer_oneshot(kIdleTickUs);
+				lapic_timer_oneshot(idle_us[cpunum()]);
 			sti_hlt();
 			cli();
 		}

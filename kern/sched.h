@@ -14,3 +14,6 @@ bool sched_slice_over();
 // An environment just became runnable: wake one halted CPU to run it.
 // Caller holds the big kernel lock.
 void sched_wake_one();
+// Whether an environment may be asleep in sys_sleep_until (lab 6): the
+// scheduler looks for sleepers to wake only then. Big kernel lock.
+extern bool sched_sleepers;

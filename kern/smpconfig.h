@@ -71,6 +71,12 @@ int smpconfig_find_self(const SmpConfig &cfg, uint32_t own_id, bool low_8_bits_o
 bool acpi_parse_madt(const uint8_t *rsdp_copy, uint32_t rsdp_len, const PhysMem &mem,
 		     SmpConfig *cfg, const Diag &diag);
 
+// The ACPI table with signature sig that the root table at root_pa (an
+// XSDT, or an RSDT) lists, whole and with its checksum checked; nullptr
+// when it lists none (or, after a warning, when the table is unusable).
+const uint8_t *acpi_find_table(uint64_t root_pa, bool xsdt, const char *sig, const PhysMem &mem,
+			       const Diag &diag);
+
 // MP specification 1.4 tables, searched where JOS searches (EBDA, top of
 // base memory, BIOS ROM). Returns false, after a warning, if absent or
 // unusable.

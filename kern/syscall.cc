@@ -6,11 +6,14 @@
 #include <inc/error.h>
 #include <inc/string.h>
 #include <kern/cmdline.h>
+#include <kern/clock.h>
 #include <kern/console.h>
+#include <kern/e1000.h>
 #include <kern/env.h>
 #include <kern/ipccall.h>
 #include <kern/ipi.h>
 #include <kern/lab.h>
+#include <kern/lapic.h>
 #include <kern/pmap.h>
 #include <kern/printf.h>
 #include <kern/sched.h>
@@ -448,7 +451,139 @@ sys_page_shared(envid_t envid, uint64_t va, uint64_t myva)
 	return page_lookup(e->env_pgdir, ROUNDDOWN(va, PGSIZE), nullptr) == mine;
 }
 
+// Lab 6. Milliseconds since the kernel started (JOS's sys_time_msec).
+[[maybe_unused]] int64_t
+sys_time_msec()
+{
+	// LAB 6 EXERCISE time_msec BEGIN
+	// time_msec() (kern/clock.cc) has the answer.
+	//> panic("sys_time_msec: not implemented (LAB 6 exercise time_msec)");
+	return static_cast<int64_t>(time_msec());
+	// LAB 6 EXERCISE time_msec END
+}
+
+// Sleeps until time_msec() reaches msec (at once if it has): the caller is
+// not runnable meanwhile, and the scheduler wakes it (sched_wake_sleepers).
+[[maybe_unused]] int
+sys_sleep_until(uint64_t msec)
+{
+	if (time_msec() >= msec)
+		return 0;
+	curenv->env_wake_msec = msec;
+	sched_sleepers = true;
+	curenv->env_tf.tf_regs.reg_rax = 0;
+	curenv->env_status = ENV_NOT_RUNNABLE;
+	sched_yield();
+}
+
+// Sends the frame of len bytes at va: 0, or -E_TX_FULL at once when the
+// card's transmit ring is full (the caller tries again), -E_INVAL for a
+// bad length, -E_NO_NIC without a card. A bad pointer destroys the caller.
+[[maybe_unused]] int
+sys_net_try_send(uint64_t va, size_t len)
+{
+	// LAB 6 EXERCISE transmit BEGIN
+	// Check the buffer (user_mem_assert: the caller must be able to read
+	// it) and the length (at most kMaxFrame: -E_INVAL), copy it into the
+	// kernel (copy_from_user: SMAP forbids reading user memory in place),
+	// and hand it to e1000_transmit.
+	//> (void)va, (void)len;
+	//> panic("sys_net_try_send: not implemented (LAB 6 exercise transmit)");
+	user_mem_assert(curenv, reinterpret_cast<const void *>(va), len, PTE_U);
+	if (len == 0 || len > kMaxFrame)
+		return -E_INVAL;
+	uint8_t frame[kMaxFrame];
+	copy_from_user(frame, reinterpret_cast<const void *>(va), len);
+	return e1000_transmit(frame, len);
+	// LAB 6 EXERCISE transmit END
+}
+
+// Takes the next received frame into the len bytes at va: its length, or
+// -E_RX_EMPTY at once when none has arrived, -E_INVAL if it does not fit,
+// -E_NO_NIC. A bad pointer destroys the caller.
+[[maybe_unused]] int
+sys_net_try_recv(uint64_t va, size_t len)
+{
+	// LAB 6 EXERCISE receive BEGIN
+	// Check that the caller may write the buffer (PTE_U | PTE_W), receive
+	// into a kernel buffer with e1000_receive, and copy what came to the
+	// caller (copy_to_user).
+	//> (void)va, (void)len;
+	//> panic("sys_net_try_recv: not implemented (LAB 6 exercise receive)");
+	user_mem_assert(curenv, reinterpret_cast<const void *>(va), len, PTE_U | PTE_W);
+	uint8_t frame[kMaxFrame];
+	int r = e1000_receive(frame, MIN(len, sizeof(frame)));
+	if (r > 0)
+		copy_to_user(reinterpret_cast<void *>(va), frame, static_cast<size_t>(r));
+	return r;
+	// LAB 6 EXERCISE receive END
+}
+
+// Waits for a received frame: returns at once if one is waiting, or where
+// the card cannot interrupt (the caller polls, yielding); else the caller
+// blocks until the card's interrupt, which is sent to this CPU meanwhile,
+// so that the receiver is woken where it runs.
+[[maybe_unused]] int
+sys_net_wait()
+{
+	if (!e1000_can_receive())
+		return -E_NO_NIC;
+	if (e1000_rx_ready() || !e1000_interrupts_on())
+		return 0;
+	e1000_interrupt_to(thiscpu->apic_id);
+	curenv->env_net_waiting = true;
+	curenv->env_net_cpu = cpunum();
+	curenv->env_tf.tf_regs.reg_rax = 0;
+	curenv->env_status = ENV_NOT_RUNNABLE;
+	sched_yield();
+}
+
+// The card's MAC address, into the 6 bytes at va.
+[[maybe_unused]] int
+sys_net_mac(uint64_t va)
+{
+	user_mem_assert(curenv, reinterpret_cast<const void *>(va), 6, PTE_U | PTE_W);
+	if (!e1000_present())
+		return -E_NO_NIC;
+	uint8_t mac[6];
+	e1000_mac(mac);
+	copy_to_user(reinterpret_cast<void *>(va), mac, sizeof(mac));
+	return 0;
+}
+
 } // namespace
+
+void
+net_wake_waiters()
+{
+	assert(kernel_lock.holding());
+	if (!e1000_rx_arrived())
+		return;
+	for (int i = 0; i < NENV; i++) {
+		Env *e = &envs[i];
+		if (!e->env_net_waiting || e->env_status != ENV_NOT_RUNNABLE)
+			continue;
+		if (e->env_ipc_recving || e->env_cons_waiting || e->env_wake_msec != 0) {
+			e->env_net_waiting = false;	// blocked for something else since
+			continue;
+		}
+		e->env_net_waiting = false;
+		e->env_status = ENV_RUNNABLE;
+		// On the CPU it waited on, where the card's interrupt went: if
+		// that is this one and it has no environment (it was halted), it
+		// is about to look for work; if it is another, halted one, wake
+		// it. Otherwise its CPU is busy: any halted CPU may take it.
+		int cpu = e->env_net_cpu;
+		bool here = cpu >= 0 && cpu < ncpu && &cpus[cpu] == thiscpu;
+		if (here && curenv == nullptr)
+			continue;
+		if (!here && cpu >= 0 && cpu < ncpu &&
+		    cpus[cpu].cpu_status.load(MemoryOrder::acquire) == CPU_HALTED)
+			lapic_send_ipi(cpus[cpu].apic_id, T_IPI_WAKEUP);
+		else
+			sched_wake_one();
+	}
+}
 
 void
 cons_wake_waiters()
@@ -501,6 +636,13 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 			return -E_IPC_NOT_RECV;
 		break;
 	}
+	// Lab 6's waits and the card's address (given).
+	case SYS_sleep_until:
+		return sys_sleep_until(a1);
+	case SYS_net_wait:
+		return sys_net_wait();
+	case SYS_net_mac:
+		return sys_net_mac(a1);
 	default:
 		break;
 	}
@@ -554,6 +696,18 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 	case SYS_env_set_trapframe:
 		return sys_env_set_trapframe(static_cast<envid_t>(a1), a2);
 	// LAB 5 EXERCISE env_set_trapframe END
+	// LAB 6 EXERCISE time_msec BEGIN
+	case SYS_time_msec:
+		return sys_time_msec();
+	// LAB 6 EXERCISE time_msec END
+	// LAB 6 EXERCISE transmit BEGIN
+	case SYS_net_try_send:
+		return sys_net_try_send(a1, a2);
+	// LAB 6 EXERCISE transmit END
+	// LAB 6 EXERCISE receive BEGIN
+	case SYS_net_try_recv:
+		return sys_net_try_recv(a1, a2);
+	// LAB 6 EXERCISE receive END
 	default:
 		return -E_INVAL;
 	// LAB 3 EXERCISE syscall_dispatch END

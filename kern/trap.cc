@@ -12,6 +12,7 @@
 #include <kern/cmdline.h>
 #include <kern/console.h>
 #include <kern/cpu.h>
+#include <kern/e1000.h>
 #include <kern/env.h>
 #include <kern/ipi.h>
 #include <kern/kdebug.h>
@@ -160,6 +161,8 @@ kernel_trap(Trapframe *tf)
 	case IRQ_OFFSET + IRQ_SERIAL:
 		console_trap(static_cast<int>(tf->tf_trapno - IRQ_OFFSET));
 		return;
+	case IRQ_OFFSET + IRQ_NIC:
+		return;		// trap() read the cause; waiters are woken under the lock
 	case IRQ_OFFSET + IRQ_ERROR: {
 		lapic_write(LAPIC_ESR, 0);
 		cprintf("lapic: error interrupt on CPU %d (ESR %#x)\n", cpunum(),
@@ -376,6 +379,9 @@ user_trap(Trapframe *tf)
 	case IRQ_OFFSET + IRQ_SERIAL:
 		console_trap(static_cast<int>(tf->tf_trapno - IRQ_OFFSET));
 		return;
+	case IRQ_OFFSET + IRQ_NIC:
+		net_wake_waiters();
+		return;
 	case T_LAPIC_SPURIOUS:
 	case IRQ_OFFSET + IRQ_SPURIOUS:
 		return;
@@ -590,6 +596,13 @@ trap(Trapframe *tf)
 		ipi_call_handle(tf);
 		return;
 	}
+	// The network card's interrupt is level triggered: its cause is read
+	// (which lowers the line) before the EOI, or the I/O APIC would send
+	// it again at once.
+	if (tf->tf_trapno == IRQ_OFFSET + IRQ_NIC) {
+		e1000_intr();
+		lapic_eoi();
+	}
 	// Acknowledge a local APIC interrupt at once. Until the EOI, every
 	// interrupt of its priority or lower stays blocked: the handler below
 	// may wait for a lock, and waiting (Spinlock's nap) needs the timer.
@@ -619,6 +632,7 @@ trap(Trapframe *tf)
 		kernel_trap(tf);
 		if (was_halted) {
 			cons_wake_waiters();
+			net_wake_waiters();
 			sched_yield();
 		}
 		return;
@@ -660,6 +674,10 @@ trap(Trapframe *tf)
 	if (tf->tf_trapno < IRQ_OFFSET || tf->tf_trapno == T_SYSCALL)
 		thiscpu->asked_tsc = rdtsc();
 	user_trap(tf);
+	// Lab 6: frames may have come while this CPU napped in a lock wait
+	// (the card's interrupt noted it, and nobody has woken the receiver).
+	if (lab_smp())
+		net_wake_waiters();
 
 	if (curenv && curenv->env_status == ENV_RUNNING && !resumes_a_fault_forever(tf))
 		env_run(curenv);

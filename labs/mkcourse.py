@@ -33,7 +33,8 @@ def git(dest, *args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dest", required=True)
-    ap.add_argument("--labs", type=int, default=4, help="the last lab to publish")
+    ap.add_argument("--labs", type=int, default=6, choices=range(1, 7),
+                    help="the last lab to publish")
     args = ap.parse_args()
     dest = os.path.abspath(args.dest)
     if os.path.exists(dest) and os.listdir(dest):

@@ -42,7 +42,7 @@ import shutil
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LABS = range(1, 6)
+LABS = range(1, 7)
 
 BEGIN = re.compile(r"^(\s*)// LAB (\d+) EXERCISE (\w+) BEGIN\s*$")
 END = re.compile(r"^\s*// LAB (\d+) EXERCISE (\w+) END\s*$")

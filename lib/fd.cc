@@ -10,7 +10,7 @@
 
 namespace {
 
-Dev *const devtab[] = {&devfile, &devpipe, &devcons};
+Dev *const devtab[] = {&devfile, &devpipe, &devcons, &devsock};
 
 bool
 mapped(uintptr_t va)

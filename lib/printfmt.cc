@@ -33,6 +33,13 @@ const char *const kErrorNames[MAXERROR] = {
 	"not a directory",
 	"file too large",
 	"argument list too long",
+	"no network card",
+	"transmit ring full",
+	"no packet received",
+	"no network server is running",
+	"connection refused, reset or aborted",
+	"address already in use",
+	"network timeout",
 };
 
 } // namespace

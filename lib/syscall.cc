@@ -155,3 +155,39 @@ sys_ipc_call(envid_t envid, uint32_t value, void *srcva, uint64_t perm, void *ds
 	return static_cast<int>(syscall(SYS_ipc_call, true, static_cast<uint64_t>(envid), value,
 					u(srcva), perm, u(dstva)));
 }
+
+int64_t
+sys_time_msec()
+{
+	return syscall(SYS_time_msec, false);
+}
+
+int
+sys_sleep_until(uint64_t msec)
+{
+	return static_cast<int>(syscall(SYS_sleep_until, false, msec));
+}
+
+int
+sys_net_try_send(const void *frame, size_t len)
+{
+	return static_cast<int>(syscall(SYS_net_try_send, false, u(frame), len));
+}
+
+int
+sys_net_try_recv(void *buf, size_t len)
+{
+	return static_cast<int>(syscall(SYS_net_try_recv, false, u(buf), len));
+}
+
+int
+sys_net_wait()
+{
+	return static_cast<int>(syscall(SYS_net_wait, false));
+}
+
+int
+sys_net_mac(uint8_t mac[6])
+{
+	return static_cast<int>(syscall(SYS_net_mac, false, u(mac)));
+}

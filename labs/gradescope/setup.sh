@@ -10,4 +10,9 @@ apt-get install -y --no-install-recommends \
 	qemu-system-x86 qemu-system-data seabios \
 	grub-pc-bin grub-common xorriso mtools \
 	python3 python3-pytest python3-pytest-xdist python3-pytest-timeout \
-	zip unzip ca-certificates
+	zip unzip ca-certificates dpkg-dev debian-archive-keyring
+# Lab 6's network server is built on lwIP's source from Debian's archive:
+# fetched once here, and used by every submission's build (LWIP_DSC_DIR).
+if [ -x /autograder/source/handout/conf/fetch-lwip.sh ]; then
+	/autograder/source/handout/conf/fetch-lwip.sh /autograder/lwip
+fi
