@@ -26,6 +26,13 @@ import dataclasses
 from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# lwIP's source package, as this tree fetched it (conf/fetch-lwip.sh): the
+# trees the tests make and build (student trees, course clones, the
+# autograder's) unpack it from here, not from Debian's archive again.
+_LWIP_SRC = os.path.join(ROOT, "obj", "lwip", ".apt", "src")
+if "LWIP_DSC_DIR" not in os.environ and os.path.isdir(_LWIP_SRC):
+    os.environ["LWIP_DSC_DIR"] = _LWIP_SRC
+
 # SMPJOS_QEMU: the QEMU every boot uses (make's QEMU=: a command or an
 # unpacked folder), when not the system's. Its logs go in a folder of
 # their own, so that the same test on two QEMUs keeps both.
