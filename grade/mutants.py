@@ -405,9 +405,12 @@ MUTANTS = [
     M("boot_aps", "next_stack", "kern/smpboot.cc",
       "mpentry_kstack = kstack_top(c - cpus);", "mpentry_kstack = kstack_top(c - cpus + 1);",
       "starts each AP on the next CPU's stack (off by one)", "test_every_cpu_starts_serially[2]"),
-    M("boot_aps", "no_wait", "kern/smpboot.cc",
-      "\t\tif (!wait_started(c, clock_deadline_us(ap_timeout_us())))\n\t\t\tcontinue;\n", "",
-      "does not wait for an AP before starting the next (they share mpentry_kstack)", "test_every_cpu_starts_serially[3]"),
+    # (Starting the next AP without waiting for this one is a mistake too,
+    # but two APs on one stack crash only as their timing falls: no grader
+    # can catch it every time, on a busy host or an idle one.)
+    M("boot_aps", "not_counted", "kern/smpboot.cc",
+      "\t\tstats->started++;\n", "",
+      "does not count the CPUs that started", "test_every_cpu_starts_serially[2]"),
     M("x2apic", "byte_offset", "kern/lapic.cc",
       "return static_cast<uint32_t>(rdmsr(MSR_X2APIC_BASE + reg / 16));",
       "return static_cast<uint32_t>(rdmsr(MSR_X2APIC_BASE + reg));",
