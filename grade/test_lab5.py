@@ -403,6 +403,14 @@ def check_session(r, commands):
         pos += len(expected) - 2
 
 
+# A typed test's bound on silence: once the shell has printed its first
+# prompt, output that stops for this long while the harness waits for an
+# echo or a prompt means the input was lost (a console interrupt dropped),
+# and the run ends then rather than at its timeout. The shell echoes a key
+# within milliseconds, and a command here prints within a second or two.
+STALL = 15
+
+
 def typed(n, text):
     """A harness step condition: the shell has printed its n-th prompt and
     echoed `text` after it (and nothing since)."""
@@ -423,7 +431,7 @@ def session(name, commands, cpus=1, **kw):
             steps.append((typed(n + 1, cmd[:k]), "type", key.encode()))
     steps.append((prompts(len(commands) + 1), "monitor", "quit"))
     r = harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=icode", disk=disk,
-                    steps=steps, timeout=240, stop_on=SHELL_LOST, **kw)
+                    steps=steps, timeout=240, stop_on=SHELL_LOST, stall=STALL, **kw)
     return r, disk
 
 
@@ -462,7 +470,7 @@ def test_a_line_longer_than_the_input_ring_arrives_whole():
              (prompts(3), "monitor", "quit")]
     r = harness.run("lab5-longline", kargs="monitor=off run=icode",
                     disk=fsimage.copy_image("lab5-longline"), steps=steps, timeout=120,
-                    stop_on=SHELL_LOST)
+                    stop_on=SHELL_LOST, stall=STALL)
     log = KERNEL_LINE.sub("", r.log)
     kept = long[:1023]
     want = "$ %s\n%s\n$ echo after\nafter\n$ " % (kept, kept[len("echo "):])
@@ -656,7 +664,7 @@ def test_keyboard_input_reaches_the_shell():
              for k, key in enumerate(cmd + "\r")]
     steps.append((prompts(2), "monitor", "quit"))
     r = harness.run("lab5-keyboard", kargs="monitor=off run=icode", steps=steps, timeout=180,
-                    stop_on=SHELL_LOST)
+                    stop_on=SHELL_LOST, stall=STALL)
     log = KERNEL_LINE.sub("", r.log)
     assert "$ %s\ntyped on the keyboard\n$ " % cmd in log, r.explain(
         "the keyboard's keys did not reach the shell")
