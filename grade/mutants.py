@@ -724,6 +724,16 @@ MUTANTS = [
       "int r = sys_page_map(0, va, child, va,", "int r = sys_page_map(child, va, 0, va,",
       "spawn maps each PTE_SHARE page from the child into the parent (source and "
       "destination swapped)", "test_testpteshare"),
+    M("pte_share", "spawn_copies", "lib/spawn.cc",
+      "\t\t\t\t\tint r = sys_page_map(0, va, child, va,\n"
+      "\t\t\t\t\t\t\t     pte & (PTE_SYSCALL | PTE_NX));\n",
+      "\t\t\t\t\tint r = sys_page_alloc(0, kTemp, PTE_P | PTE_U | PTE_W);\n"
+      "\t\t\t\t\tif (r < 0)\n\t\t\t\t\t\treturn r;\n"
+      "\t\t\t\t\tmemmove(kTemp, va, PGSIZE);\n"
+      "\t\t\t\t\tr = sys_page_map(0, kTemp, child, va, pte & (PTE_SYSCALL | PTE_NX));\n"
+      "\t\t\t\t\tsys_page_unmap(0, kTemp);\n",
+      "spawn gives the child a copy of each PTE_SHARE page, not the page itself",
+      "test_testpteshare"),
     M("pte_share", "spawn_no_pde_check", "lib/spawn.cc",
       "\t\t\t\tif (!(uvpd[l2] & PTE_P))\n\t\t\t\t\tcontinue;\n", "",
       "spawn reads the PTEs below a page directory entry that is not present",
