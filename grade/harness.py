@@ -238,6 +238,11 @@ class Boot:
     # many seconds after that line (QemuRun.stopped_on is that line), unless
     # QEMU exits first (monitor=off). None: never.
     panic_grace: float = 3.0
+    # A step after the first (which waits for the boot) that waits this
+    # many seconds with no new output ends the run: the guest has lost
+    # what the step before it typed, and would wait for it until the
+    # timeout (QemuRun.stopped_on says so). None: wait until the timeout.
+    stall: float = None
     # Run with no other grader's QEMU running on this machine, in this tree
     # or another (they wait): for tests of how work spreads over CPUs or of
     # how soon something happens, which a busy host skews.
@@ -329,7 +334,8 @@ class QemuRun:
             return "the boot stopped: %s" % (self.first(r"^lab \d starts here: .*") or
                                              "(exit status 'not done yet')")
         if self.stopped_on is not None:
-            return "stopped on the line %r" % self.stopped_on
+            return ("stopped on the line %r" if self.stopped_on in self.lines else
+                    "stopped: %s") % self.stopped_on
         if self.status in TIMEOUT_STATUSES:
             return "timed out after %.0fs" % self.boot.timeout
         if "Triple fault" in self.qemu_log:
@@ -816,8 +822,9 @@ def _run_qemu(full, boot, monitor):
     (status, stdout, stderr, cpu_states, monitor_out, stopped_on, quit_at); on a
     timeout, status is 124 and cpu_states says where each CPU was;
     monitor_out holds what each monitor step printed; stopped_on is the line
-    that matched boot.stop_on, if one did; quit_at is what a step that
-    quit QEMU waited for, if one did."""
+    that matched boot.stop_on, if one did (or says why the run stalled:
+    boot.stall); quit_at is what a step that quit QEMU waited for, if one
+    did."""
     proc = subprocess.Popen(full, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     out, err = bytearray(), bytearray()
@@ -875,11 +882,23 @@ def _run_qemu(full, boot, monitor):
     quit_at = None
     if boot.stdin:
         steps.insert(0, (boot.prompt, "type", boot.stdin))
-    for wait_for, action, data in steps:
+    for n, (wait_for, action, data) in enumerate(steps):
         # wait_for: bytes to appear in the output, or a function of the
         # output so far that says when it is time.
         ready = wait_for if callable(wait_for) else (lambda out, w=wait_for: w in out)
+        seen, quiet_since = len(out), time.monotonic()
         while not ready(out) and proc.poll() is None and time.monotonic() < deadline:
+            if len(out) != seen:
+                seen, quiet_since = len(out), time.monotonic()
+            elif (boot.stall is not None and n > 0 and not stopped and
+                  time.monotonic() - quiet_since > boot.stall):
+                stopped.append("no output for %gs while waiting for step %d of %d: what the "
+                               "step before it typed was lost" % (boot.stall, n + 1, len(steps)))
+                try:
+                    _monitor_command(monitor, "quit")
+                except OSError:
+                    os.killpg(proc.pid, 9)
+                break
             time.sleep(0.02)
         if not ready(out):
             break

@@ -403,6 +403,14 @@ def check_session(r, commands):
         pos += len(expected) - 2
 
 
+# A typed test's bound on silence: once the shell has printed its first
+# prompt, output that stops for this long while the harness waits for an
+# echo or a prompt means the input was lost (a console interrupt dropped),
+# and the run ends then rather than at its timeout. The shell echoes a key
+# within milliseconds, and a command here prints within a second or two.
+STALL = 15
+
+
 def typed(n, text):
     """A harness step condition: the shell has printed its n-th prompt and
     echoed `text` after it (and nothing since)."""
@@ -423,7 +431,7 @@ def session(name, commands, cpus=1, **kw):
             steps.append((typed(n + 1, cmd[:k]), "type", key.encode()))
     steps.append((prompts(len(commands) + 1), "monitor", "quit"))
     r = harness.run("lab5-" + name, cpus=cpus, kargs="monitor=off run=icode", disk=disk,
-                    steps=steps, timeout=240, stop_on=SHELL_LOST, **kw)
+                    steps=steps, timeout=240, stop_on=SHELL_LOST, stall=STALL, **kw)
     return r, disk
 
 
@@ -462,12 +470,26 @@ def test_a_line_longer_than_the_input_ring_arrives_whole():
              (prompts(3), "monitor", "quit")]
     r = harness.run("lab5-longline", kargs="monitor=off run=icode",
                     disk=fsimage.copy_image("lab5-longline"), steps=steps, timeout=120,
-                    stop_on=SHELL_LOST)
+                    stop_on=SHELL_LOST, stall=STALL)
     log = KERNEL_LINE.sub("", r.log)
     kept = long[:1023]
     want = "$ %s\n%s\n$ echo after\nafter\n$ " % (kept, kept[len("echo "):])
     assert want in log, r.explain("expected the line cut to readline's 1023 characters, "
                                   "echoed and run, then 'echo after' run")
+
+
+@mark(shares(spawns(forks=True)) + ["console_intr", "redirect_in"])
+def test_a_program_run_with_its_input_redirected_holds_no_other_descriptor():
+    # lsfd lists the descriptors it was started with: the file as 0, the
+    # console as 1, and nothing else. The shell opened the file as another
+    # descriptor, and closed that one once it moved the file to 0; one left
+    # open would reach the program (spawn shares every descriptor).
+    r, _ = session("redirect", ["lsfd < lorem"])
+    log = KERNEL_LINE.sub("", r.log)
+    size = len(shellmodel.disk_files()["lorem"])
+    want = ("$ lsfd < lorem\nfd 0: name lorem isdir 0 size %d dev file\n"
+            "fd 1: name <cons> isdir 0 size 0 dev cons\n$ " % size)
+    assert want in log, r.explain("expected lsfd to list descriptors 0 and 1 only:\n" + want)
 
 
 # ---------------------------------------------------------------------------
@@ -629,11 +651,26 @@ def test_missing_disk_with_fs_on_the_server_says_so_and_refuses():
     r.expect_absent(r"kernel panic")
 
 
+@mark(fs_io())
+def test_only_the_file_system_server_gets_io_privilege():
+    # JOS's spawnfaultio checks a program that spawn started, whose rflags
+    # sys_env_set_trapframe sets (IOPL 0, whatever the parent asks). This
+    # faultio is started by the kernel, as the server is: env_create gives
+    # I/O privilege to the server alone. (No disk: the server needs none to
+    # show that it can do I/O.)
+    r = fs_run("faultio", "faultio", extra_kargs="fs=on", disk="")
+    r.expect_pass()
+    r.expect(r"^FS is running$", r"^FS can do I/O$",
+             r"^\[00001001\] user General Protection at ip 008[0-9a-f]{5}$")
+    r.expect_absent(r"rflags wrong", r"made it here --- bug", r"kernel panic")
+
+
 @mark(cow() + ["env_set_trapframe"])
 def test_set_trapframe_gives_no_privilege():
     r = fs_run("settf", "testsettf")
     r.expect_pass()
-    r.expect(r"^testsettf: a frame asking for privilege: accepted$",
+    r.expect(r"^testsettf: a child setting its parent's registers: bad environment$",
+             r"^testsettf: a frame asking for privilege: accepted$",
              r"^testsettf: a frame with a kernel rip: invalid parameter$",
              # GD_UT | 3, IOPL 0: user mode, no I/O.
              r"^testsettf: the child runs with cs 0x1b, IOPL 0, interrupts on$",
@@ -656,7 +693,7 @@ def test_keyboard_input_reaches_the_shell():
              for k, key in enumerate(cmd + "\r")]
     steps.append((prompts(2), "monitor", "quit"))
     r = harness.run("lab5-keyboard", kargs="monitor=off run=icode", steps=steps, timeout=180,
-                    stop_on=SHELL_LOST)
+                    stop_on=SHELL_LOST, stall=STALL)
     log = KERNEL_LINE.sub("", r.log)
     assert "$ %s\ntyped on the keyboard\n$ " % cmd in log, r.explain(
         "the keyboard's keys did not reach the shell")

@@ -179,8 +179,10 @@ def test_only_a_holder_of_an_open_file_can_use_it_in_its_open_mode():
              "parameter, read: invalid parameter, write: invalid parameter",
           "testfsclients: the owner's offset after the stranger: 6 (was 6)",
           "testfsclients: /secret holds 6 bytes",
-          "testfsclients: read through a write-only descriptor: invalid parameter")
+          "testfsclients: read through a write-only descriptor: invalid parameter",
+          "testfsclients: write through a read-only descriptor: invalid parameter")
     assert fsimage.Image(disk).read("/secret") == b"secret"
+    assert fsimage.Image(disk).read("/wo") == b"hidden"
 
 
 @mark(CLIENT_DEPS)
@@ -195,6 +197,16 @@ def test_a_client_that_never_takes_its_answer_does_not_stop_the_server():
 def test_a_client_takes_its_answer_only_from_the_server():
     r, _ = fsclients_run()
     r.expect(r"^testfsclients: \d+ reads of /lorem amid another environment's IPC: 0 wrong$")
+
+
+@mark(CLIENT_DEPS)
+def test_a_request_for_more_than_a_page_is_served_within_its_page():
+    # By hand, past the fd layer: a read of 1 MiB gets a page back, and a
+    # write of 1 MiB writes what the request's page holds, 4080 bytes.
+    r, disk = fsclients_run()
+    lines(r, "testfsclients: a read request for 1048576 bytes: 4096 back; a write request for "
+             "1048576 bytes: 4080 written", "testfsclients: done; sync: ok")
+    assert fsimage.Image(disk).read("/over") == b"o" * 4096 + b"w" * 4080 + b"o" * 16
 
 
 @mark(CLIENT_DEPS)

@@ -1,10 +1,11 @@
 // One client of the file-system server against another (grade/
 // test_lab5_promises.py boots it on 2 CPUs, on a copy of make's image, and
 // checks the image afterwards): a file removed while it is open; a stranger
-// that guesses file ids; a read through a write-only descriptor; a client
-// that never takes its answer; IPC from a third environment in the middle
-// of a client's request; a client that keeps every open file it can. One
-// line per check, saying what happened.
+// that guesses file ids; a read through a write-only descriptor, and a
+// write through a read-only one; a client that never takes its answer; IPC
+// from a third environment in the middle of a client's request; a client
+// that keeps every open file it can; requests that ask for more than a
+// page. One line per check, saying what happened.
 #include <inc/atomic.h>
 #include <inc/lib.h>
 
@@ -175,6 +176,50 @@ write_only()
 	cprintf("testfsclients: read through a write-only descriptor: %s\n",
 		n < 0 ? error_string(static_cast<int>(n)) : "it read");
 	close(fd);
+
+	// Nor can a read-only one be written.
+	fd = open_or_panic("/wo", O_RDONLY);
+	fd_lookup(fd, &f);
+	n = devfile.dev_write(f, "x", 1);
+	cprintf("testfsclients: write through a read-only descriptor: %s\n",
+		n < 0 ? error_string(static_cast<int>(n)) : "it wrote");
+	close(fd);
+}
+
+// A request sent by hand, past the fd layer (which never asks for more
+// than a page): the server's answer.
+int
+request(unsigned type)
+{
+	int32_t answer;
+	int r = ipc_call(ipc_find_env(ENV_TYPE_FS), type, &fsipcbuf, PTE_P | PTE_W | PTE_U, nullptr,
+			 &answer, nullptr);
+	return r < 0 ? r : answer;
+}
+
+// A read or write request that asks for more than its page holds: the
+// server keeps to the page (the reply's buffer, the request's), whatever
+// the count says.
+void
+oversized()
+{
+	write_file("/over", 'o', 8192);
+	int fd = open_or_panic("/over", O_RDWR);
+	Fd *f;
+	fd_lookup(fd, &f);
+	const uint32_t ask = 1 << 20;
+	fsipcbuf.read.req_fileid = f->fd_file.id;
+	fsipcbuf.read.req_fd = reinterpret_cast<uint64_t>(f);
+	fsipcbuf.read.req_n = ask;
+	int got = request(FSREQ_READ);
+	fsipcbuf.write.req_fileid = f->fd_file.id;
+	fsipcbuf.write.req_fd = reinterpret_cast<uint64_t>(f);
+	fsipcbuf.write.req_n = ask;
+	memset(fsipcbuf.write.req_buf, 'w', sizeof(fsipcbuf.write.req_buf));
+	int put = request(FSREQ_WRITE);
+	cprintf("testfsclients: a read request for %u bytes: %d back; a write request for %u "
+		"bytes: %d written\n", ask, got, ask, put);
+	close(fd);
 }
 
 // A client that sends a request and never takes the answer: the others
@@ -309,6 +354,8 @@ umain(int, char **)
 		hoarder_child();
 	open_despite_hoarder();
 	wait(kid);
+
+	oversized();
 
 	r = sync();
 	cprintf("testfsclients: done; sync: %s\n", outcome(r));

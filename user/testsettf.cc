@@ -1,8 +1,8 @@
 // sys_env_set_trapframe must not hand out privilege: a child given a frame
 // that asks for kernel segments and I/O privilege runs in user mode without
 // it (and traps on its first I/O instruction); a frame whose rip is a
-// kernel address is refused; a frame pointer into the kernel ends the
-// caller.
+// kernel address is refused; a child may not set its parent's registers;
+// a frame pointer into the kernel ends the caller.
 #include <inc/lib.h>
 #include <inc/x86.h>
 
@@ -20,6 +20,14 @@ child_main()
 	exit();
 }
 
+// Where the parent would go if its child could set its registers.
+[[noreturn]] void
+hijacked()
+{
+	cprintf("testsettf: the parent runs where its child sent it --- bug\n");
+	exit();
+}
+
 } // namespace
 
 void
@@ -29,6 +37,14 @@ umain(int, char **)
 	if (child < 0)
 		panic("fork: %s", error_string(child));
 	if (child == 0) {
+		// Only an environment's parent (or itself) may set its registers.
+		Trapframe tf;
+		memset(&tf, 0, sizeof(tf));
+		tf.tf_rip = reinterpret_cast<uint64_t>(hijacked);
+		tf.tf_rsp = USTACKTOP - 64;
+		int r = sys_env_set_trapframe(thisenv->env_parent_id, &tf);
+		cprintf("testsettf: a child setting its parent's registers: %s\n",
+			r < 0 ? error_string(r) : "accepted");
 		// Stop here; the parent gives us new registers.
 		sys_env_set_status(0, ENV_NOT_RUNNABLE);
 		panic("the child ran on from where it stopped");
