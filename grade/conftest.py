@@ -172,13 +172,16 @@ def stub_check_leaves_out(stub, items):
     - graders of earlier labs than the exercise's (their boots end before
       its lab's part runs; where a later lab's code runs in them all the
       same, the course clone in test_handout.py grades each lab in full
-      with every later lab stubbed); of its lab and later ones, all but
-      one per set of marks, marked with it or not (the same marks mean the same path
+      with every later lab stubbed); of its lab, all but one per set of
+      marks, marked with it or not (the same marks mean the same path
       through the exercises: one that fails, or passes, stands for the
-      rest); of later labs' graders marked with it, all but one per lab
-      (they run its code on the way to their own lab's: what must hold
-      is that every grader not marked with it passes, and those still run,
-      one per set of marks); KVM and slow tests, marked with it or not,
+      rest); of a later lab's not marked with it, all but one per set of
+      marks on exercises of its lab and earlier ones (the later labs'
+      exercises are solved in the tree, and the stub's code is reached
+      through the earlier ones); of later labs' graders marked with it,
+      all but one per lab (they run its code on the way to their own
+      lab's: what must hold is that every grader not marked with it
+      passes, and those still run, as above); KVM and slow tests, marked with it or not,
       are left out here too (a quick twin with the same exercises stands
       for each);
     - a second parametrization of a test with the same marks as the first;
@@ -189,6 +192,13 @@ def stub_check_leaves_out(stub, items):
     if stub in labdeps.BOOT_STOPS:
         return boot_stop_leaves_out(stub, items)
     stub_lab = labdeps.EXERCISE_LAB.get(stub)
+    representatives = {}
+    if stub_lab is not None:
+        for item in sorted(items, key=lambda i: bool(i.get_closest_marker("exclusive"))):
+            if (lab_of(item) is not None and lab_of(item) > stub_lab and
+                    stub not in exercises_of(item) and not item.get_closest_marker("kvm") and
+                    not item.get_closest_marker("slow")):
+                representatives.setdefault(later_unmarked_group(item, stub_lab), item)
     for item in items:
         ex = exercises_of(item)
         lab = lab_of(item)
@@ -210,6 +220,18 @@ def stub_check_leaves_out(stub, items):
                 if group in seen or item.get_closest_marker("exclusive"):
                     out.append(item)
                     continue
+            if lab > stub_lab and stub not in ex:
+                # A later lab's grader not marked with it: it must pass,
+                # and one stands for every grader of that lab that depends
+                # on the same exercises of this lab and earlier ones (the
+                # code the stub sits in is reached through those; what
+                # they do with the later labs' exercises, all solved in
+                # this tree, does not change that). A quick one: not one
+                # that holds up every other QEMU, where there is another.
+                group = later_unmarked_group(item, stub_lab)
+                if representatives.get(group) is not item:
+                    out.append(item)
+                    continue
             if (lab < stub_lab and stub not in ex) or group in seen:
                 out.append(item)
             seen.add(group)
@@ -226,6 +248,14 @@ def stub_check_leaves_out(stub, items):
     out += [i for i in kept if i.get_closest_marker("exclusive") and stub not in exercises_of(i)
             and tuple(sorted(exercises_of(i))) in shared]
     return out
+
+
+def later_unmarked_group(item, stub_lab):
+    """A later lab's grader's group in a stub check of a lab stub_lab
+    exercise: its lab, and its marks on exercises of stub_lab and earlier."""
+    import labdeps
+    return ("later, unmarked", lab_of(item), tuple(sorted(
+        e for e in exercises_of(item) if labdeps.EXERCISE_LAB.get(e, stub_lab + 1) <= stub_lab)))
 
 
 def boot_stop_leaves_out(stub, items):
