@@ -19,6 +19,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -595,9 +596,13 @@ def _lock_dir():
 # How long the running test waited for locks other runs held (seconds),
 # and the one line that said so: conftest reports the test's time without
 # it. The line goes to the terminal as the wait begins, through `say`
-# (conftest points it past pytest's capture).
+# (conftest points it past pytest's capture; elsewhere it is stderr, which
+# leaves a script's stdout to what the script prints).
 WAITED = [0.0]
-say = print
+
+
+def say(line):
+    print(line, file=sys.stderr, flush=True)
 
 
 def _holder_note(what):

@@ -136,12 +136,21 @@ def test_make_qemu_uefi_shows_the_kernel_in_the_window(tmp_path):
             out += qemu.stdout.read() or b""
         assert b"K> " in out, "make qemu FIRMWARE=uefi never reached the monitor:\n%s" % (
             out.decode(errors="replace")[-3000:])
-        time.sleep(1)     # the window redraws at its own pace
+        # The window redraws at its own pace, later on a busy host: the X
+        # screen is read between two screendumps a second apart that show
+        # the same guest screen (at most ten tries), so that the window had
+        # that second to catch up.
         ppm, xwd = tmp_path / "guest.ppm", tmp_path / "root.xwd"
-        harness._monitor_command(monitor, "screendump %s" % ppm)
-        with open(xwd, "wb") as f:
-            subprocess.run(["xwd", "-root", "-silent"], env=env, stdout=f, check=True,
-                           timeout=30)
+        before = tmp_path / "before.ppm"
+        for _ in range(10):
+            harness._monitor_command(monitor, "screendump %s" % before)
+            time.sleep(1)
+            with open(xwd, "wb") as f:
+                subprocess.run(["xwd", "-root", "-silent"], env=env, stdout=f, check=True,
+                               timeout=30)
+            harness._monitor_command(monitor, "screendump %s" % ppm)
+            if before.exists() and ppm.exists() and before.read_bytes() == ppm.read_bytes():
+                break
         harness._monitor_command(monitor, "quit")
         qemu.wait(timeout=30)
     finally:
