@@ -57,17 +57,12 @@ struct MemmapRange {
 };
 constexpr int kMaxMemmap = 8;
 
-// The lab this tree is for (conf/lab.mk's LAB; make passes it).
-#ifndef JOS_LAB
-#define JOS_LAB 5
-#endif
-
 struct KernelArgs {
 	// lab=N: how far the boot goes (kern/lab.h): lab 1's console and
 	// backtrace, lab 2's memory, lab 3's one environment, lab 4's CPUs and
 	// scheduler, lab 5's file system, lab 6's network. Default: the
-	// tree's lab.
-	int lab = JOS_LAB;
+	// tree's lab (kern/init.cc's kargs).
+	int lab = 6;
 	ApicMode apic = ApicMode::Auto;
 	SmpBoot smpboot = SmpBoot::Serial;
 	ApWait apwait = ApWait::Auto;
