@@ -476,11 +476,12 @@ MUTANTS = [
       "page_insert(e->env_pgdir, pp, e->env_ipc_dstva, perm)",
       "page_insert(e->env_pgdir, pp, srcva, perm)",
       "maps the page at the sender's address, not where the receiver asked", "test_sendpage"),
-    M("ipc", "send_once", "lib/ipc.cc",
-      "while ((r = sys_ipc_try_send(to_env, val, pg ? pg : kNoPage, perm)) == -E_IPC_NOT_RECV)\n"
-      "\t\tsys_yield();",
-      "r = sys_ipc_try_send(to_env, val, pg ? pg : kNoPage, perm);",
-      "ipc_send tries once, and panics if the receiver is not yet waiting", "test_pingpong"),
+    # (ipc_send trying once is a mistake too, but it fails only where the
+    # receiver happens not to be waiting yet: not on every run.)
+    M("ipc", "from_inverted", "lib/ipc.cc",
+      "*from_env_store = r < 0 ? 0 : thisenv->env_ipc_from;",
+      "*from_env_store = r < 0 ? thisenv->env_ipc_from : 0;",
+      "ipc_recv stores the sender only on an error (the test inverted)", "test_pingpong"),
     M("pgfault_upcall", "not_set", "kern/syscall.cc",
       "\te->env_pgfault_upcall = func;\n", "\t(void)func;\n",
       "sys_env_set_pgfault_upcall does not record the upcall", "test_faultalloc"),
