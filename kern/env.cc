@@ -454,6 +454,11 @@ env_run(Env *e)
 		cprintf("sched: CPU %d runs %08x\n", cpunum(), e->env_id);
 	if (curenv != e)
 		trace(TraceKind::Run, e->env_id);
+	// An environment that runs waits for nothing: a wait it left another
+	// way (its parent's sys_env_set_status) must not wake it later, in the
+	// middle of something else (a call it waits in, say).
+	e->env_cons_waiting = e->env_net_waiting = false;
+	e->env_wake_msec = 0;
 	// LAB 3 EXERCISE env_run BEGIN
 	// Switch this CPU to e. The environment it ran so far (curenv, if
 	// another) stops running here: if it was ENV_RUNNING it becomes

@@ -50,13 +50,6 @@ sched_wake_sleepers()
 		Env *e = &envs[i];
 		if (e->env_wake_msec == 0 || e->env_status != ENV_NOT_RUNNABLE)
 			continue;
-		// Blocked for something else since (its parent made it runnable
-		// with sys_env_set_status, and now it waits for a message): only
-		// that may wake it.
-		if (e->env_ipc_recving || e->env_cons_waiting || e->env_net_waiting) {
-			e->env_wake_msec = 0;
-			continue;
-		}
 		if (e->env_wake_msec <= now) {
 			e->env_wake_msec = 0;
 			e->env_status = ENV_RUNNABLE;

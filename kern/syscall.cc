@@ -563,10 +563,6 @@ net_wake_waiters()
 		Env *e = &envs[i];
 		if (!e->env_net_waiting || e->env_status != ENV_NOT_RUNNABLE)
 			continue;
-		if (e->env_ipc_recving || e->env_cons_waiting || e->env_wake_msec != 0) {
-			e->env_net_waiting = false;	// blocked for something else since
-			continue;
-		}
 		e->env_net_waiting = false;
 		e->env_status = ENV_RUNNABLE;
 		// On the CPU it waited on, where the card's interrupt went: if
