@@ -185,8 +185,8 @@ tx_init()
 	reg_write(E_TDT, 0);
 	reg_write(E_TCTL, TCTL_EN | TCTL_PSP | 0x10 << TCTL_CT_SHIFT | 0x40 << TCTL_COLD_SHIFT);
 	reg_write(E_TIPG, 10 | 8 << 10 | 6 << 20);
-	tx_on = true;
 	// LAB 6 EXERCISE transmit END
+	tx_on = true;
 	return 0;
 }
 
@@ -229,8 +229,8 @@ rx_init()
 	reg_write(E_RDH, 0);
 	reg_write(E_RDT, kRxRing - 1);
 	reg_write(E_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC);
-	rx_on = true;
 	// LAB 6 EXERCISE receive END
+	rx_on = true;
 	return 0;
 }
 
