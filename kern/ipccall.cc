@@ -91,6 +91,11 @@ ipc_call(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm, uint64_t 
 		return r;
 	if (e == curenv || (srcva < UTOP && !page_ok(curenv, srcva, perm)))
 		return -E_INVAL;
+	// e waits in this environment's queue for its answer: a call back would
+	// leave both waiting for each other, for ever.
+	if (e->env_ipc_call_to == curenv->env_id)
+		return -E_INVAL;
+	assert(curenv->env_ipc_call_to == 0);
 
 	curenv->env_ipc_dstva = dstva;
 	if (receiving(e, curenv)) {

@@ -22,8 +22,9 @@
 // sys_ipc_call: sends value (and the page at srcva with perm, if srcva is
 // below UTOP) to envid, and waits for the answer: 0 once it came (in the
 // caller's env_ipc_* fields, the page at dstva if one came), or an error
-// (-E_BAD_ENV if envid does not exist or ends before it answers). Does not
-// return when it waits.
+// (-E_BAD_ENV if envid does not exist or ends before it answers; -E_INVAL
+// if envid itself waits in the caller's queue, where a call back would
+// leave the two waiting for each other). Does not return when it waits.
 int ipc_call(envid_t envid, uint32_t value, uint64_t srcva, uint64_t perm, uint64_t dstva);
 
 // For sys_ipc_recv, before it blocks: if a call is waiting for the caller,
