@@ -201,14 +201,14 @@ constexpr uint64_t kShortStartGraceUs = 300000;
 // start, if it is still on its way, loses the claim (mp_main) and halts;
 // the new one finds the slot free after the INIT, before the STARTUPs.
 void
-restart_with_full_waits(Cpu *c)
+restart_with_full_waits(Cpu *c, uint64_t waited_us)
 {
 	uint32_t unused = CPU_UNUSED;
 	if (!c->cpu_status.compare_exchange(unused, CPU_RESTARTING))
 		return;
 	cprintf("SMP: CPU with APIC ID %u did not answer a start with short waits in %lu ms; "
 		"starting it again with the MP specification's waits\n", c->apic_id,
-		kShortStartGraceUs / 1000);
+		waited_us / 1000);
 	lapic_send_init(c->apic_id);
 	udelay(kMpSpecWaits.init_us);
 	c->cpu_status.store(CPU_UNUSED, MemoryOrder::release);
@@ -236,18 +236,24 @@ bool
 wait_started(Cpu *c, uint64_t deadline)
 {
 	uint32_t claimed = aps_claimed.load();
+	// The grace before a restart: within the AP's own deadline, and
+	// counted again while other APs still claim their slots (a busy host
+	// may run this one last: it is late, not lost).
+	uint64_t grace = MIN(kShortStartGraceUs, ap_timeout_us() / 2);
 	uint64_t restart_at = lapic_startup_waits.init_us < kMpSpecWaits.init_us
-				      ? clock_deadline_us(kShortStartGraceUs) : 0;
+				      ? clock_deadline_us(grace) : 0;
 	while (c->cpu_status.load(MemoryOrder::acquire) == CPU_UNUSED) {
 		if (restart_at != 0 && clock_passed(restart_at)) {
 			restart_at = 0;
-			restart_with_full_waits(c);
+			restart_with_full_waits(c, grace);
 			deadline = MAX(deadline, clock_deadline_us(ap_timeout_us()));
 			continue;
 		}
 		if (aps_claimed.load() != claimed) {
 			claimed = aps_claimed.load();
 			deadline = MAX(deadline, clock_deadline_us(ap_timeout_us()));
+			if (restart_at != 0)
+				restart_at = clock_deadline_us(grace);
 		}
 		if (clock_passed(deadline))
 			break;
