@@ -612,7 +612,9 @@ scan_files(Visit visit)
 		File *f = static_cast<File *>(diskaddr(b)) + top.slot++;
 		if (f->f_name[0] == '\0' || top.len + 1 + strnlen(f->f_name, MAXNAMELEN) >= sizeof(path))
 			continue;
-		snprintf(path + top.len, sizeof(path) - top.len, "/%s", f->f_name);
+		// (A name that fills f_name has no NUL: check_file refuses it,
+		// after this, so the name is read no further than f_name.)
+		snprintf(path + top.len, sizeof(path) - top.len, "/%.*s", MAXNAMELEN, f->f_name);
 		if (check_file(f, path) < 0)
 			continue;
 		if (f->f_type != FTYPE_DIR) {
@@ -922,10 +924,15 @@ file_set_size(File *f, off_t newsize)
 		return -E_INVAL;
 	if (newsize > MAXFILESIZE)
 		return -E_FILE_TOO_BIG;
+	// The indirect block first, where a truncation reads it: out of memory
+	// the call fails with nothing changed, rather than cutting the size
+	// and leaving blocks the size no longer covers.
+	int r;
+	if (newsize < f->f_size && f->f_indirect != 0 && (r = bc_load(f->f_indirect)) < 0)
+		return r;
 	if (newsize < f->f_size && newsize % BLKSIZE != 0) {
 		char *blk;
-		int r = file_read_block(f, static_cast<uint32_t>(newsize / BLKSIZE), &blk);
-		if (r < 0)
+		if ((r = file_read_block(f, static_cast<uint32_t>(newsize / BLKSIZE), &blk)) < 0)
 			return r;
 		if (blk) {
 			memset(blk + newsize % BLKSIZE, 0, BLKSIZE - newsize % BLKSIZE);

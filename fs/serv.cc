@@ -434,6 +434,19 @@ answer(envid_t whom, int value, void *pg, uint64_t perm)
 	}
 }
 
+// A request the server refuses, said for the first ten only: a client that
+// sends malformed requests in a loop must not flood the console.
+void
+refused(envid_t whom, const char *why)
+{
+	static int told;
+	if (told < 10) {
+		told++;
+		cprintf("fs: invalid request from %08x: %s%s\n", whom, why,
+			told == 10 ? " (no more of these lines)" : "");
+	}
+}
+
 [[noreturn]] void
 serve()
 {
@@ -444,13 +457,15 @@ serve()
 		bc_request_begin();
 		uint32_t req = static_cast<uint32_t>(ipc_recv(&whom, fsreq, &perm));
 		if (!(perm & PTE_P)) {
-			cprintf("fs: invalid request from %08x: no argument page\n", whom);
+			// Its caller waits for an answer (ipc_call): it gets one.
+			refused(whom, "no argument page");
+			answer(whom, -E_INVAL, nullptr, 0);
 			continue;
 		}
 		if (!(perm & PTE_W)) {
 			// The answer goes in that page: a read-only one would
 			// fault the server.
-			cprintf("fs: invalid request from %08x: its page is not writable\n", whom);
+			refused(whom, "its page is not writable");
 			sys_page_unmap(0, fsreq);
 			answer(whom, -E_INVAL, nullptr, 0);
 			continue;
@@ -473,7 +488,7 @@ serve()
 			} else if (Handler h = handler(req)) {
 				r = h(whom, fsreq);
 			} else {
-				cprintf("fs: invalid request code %u from %08x\n", req, whom);
+				refused(whom, "an unknown request code");
 				r = -E_INVAL;
 			}
 			// Writes go through to the disk before the client hears of
