@@ -23,6 +23,34 @@ from _pytest.runner import runtestprotocol
 import mutants
 
 
+def grade(tmp, lab, batches, discover=False, timeout=1500):
+    """Grades these batches of lab's mutants (lists of ids) in one session
+    of this plugin, in a scratch copy of the student tree made under tmp.
+    Returns what the plan's FILE holds (None if the session ended before
+    it wrote any) and the session's output."""
+    import shutil
+    from test_handout import base_tree
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tree = os.path.join(tmp, "tree")
+    subprocess.run(["cp", "-a", base_tree(), tree], check=True)
+    for f in ("mutants.py", "mutantrun.py"):
+        shutil.copy(os.path.join(root, "grade", f), os.path.join(tree, "grade", f))
+    plan = {"solution": root, "out": os.path.join(tmp, "results.json"), "discover": discover,
+            "batches": batches}
+    with open(os.path.join(tmp, "plan.json"), "w") as f:
+        json.dump(plan, f)
+    p = subprocess.run(["/usr/bin/python3", "-m", "pytest", "grade", "--lab", str(lab), "-n", "0",
+                        "-p", "mutantrun", "--mutant-plan", os.path.join(tmp, "plan.json"),
+                        "-p", "no:cacheprovider", "-q"], cwd=tree, capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=timeout,
+                       env=dict(os.environ, PYTHONPATH=os.path.join(tree, "grade")))
+    results = None
+    if os.path.exists(plan["out"]):
+        with open(plan["out"]) as f:
+            results = json.load(f)
+    return results, p.stdout + p.stderr
+
+
 def pytest_addoption(parser):
     parser.addoption("--mutant-plan", metavar="FILE", help="grade the mutants FILE plans")
 

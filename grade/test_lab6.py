@@ -118,6 +118,10 @@ def net_run(name, progs, cpus=JOS_CPUS, steps=None, capture=False, timeout=60, *
     the harness's steps. With capture, QEMU writes every frame to a pcap
     file (r.pcap). The run's ports are r.echo_port, r.http_port."""
     pcap = os.path.join(harness.LOGDIR, "lab6-%s.pcap" % name) if capture else ""
+    # A user panic (a stub's, in the input environment, say) ends the run
+    # at once: the host's clients then fail at once too, instead of each
+    # waiting out its timeout.
+    kw["stop_on"] = list(kw.get("stop_on", [])) + [r"\] user panic in "]
     for attempt in range(3):
         echo, web = harness.free_ports(2, udp=(0,))
         if pcap:
@@ -127,11 +131,6 @@ def net_run(name, progs, cpus=JOS_CPUS, steps=None, capture=False, timeout=60, *
         extra = ["NET=user", "ECHOPORT=%d" % echo, "HTTPPORT=%d" % web]
         if pcap:
             extra.append("NETDUMP=%s" % pcap)
-        # A user panic (a stub's, in the input environment, say) ends the
-        # run at once: the host's clients then fail at once too, instead
-        # of each waiting out its timeout.
-        kw.setdefault("stop_on", [])
-        kw["stop_on"] = kw["stop_on"] + [r"\] user panic in "]
         r = harness.run("lab6-" + name, cpus=cpus, timeout=timeout, kvm=KVM,
                         kargs="monitor=off run=%s" % progs, make_extra=extra,
                         steps=list(steps(echo, web)) if steps else [], **kw)

@@ -2,17 +2,15 @@
 applied to a scratch copy of the student tree, fails the graders it
 names."""
 
-import json
 import os
-import shutil
-import subprocess
 
 import pytest
 
 import harness
+import mutantrun
 import mutants
 from test_docs import collected_graders
-from test_handout import base_tree, exercise_labs
+from test_handout import exercise_labs
 
 pytestmark = pytest.mark.developer
 
@@ -68,25 +66,17 @@ def grader_marks():
 def test_each_mutant_loses_points_to_the_graders_it_names(lab, tmp_path):
     # Every mutant of the lab's exercises, in batches, in one grading
     # session (grade/mutantrun.py) in a scratch copy of the student tree.
-    tree = tmp_path / "tree"
-    subprocess.run(["cp", "-a", base_tree(), str(tree)], check=True)
-    for f in ("mutants.py", "mutantrun.py"):
-        shutil.copy(os.path.join(harness.ROOT, "grade", f), tree / "grade" / f)
     ms = mutants.by_lab(LABS)[lab]
-    plan = {"solution": harness.ROOT, "out": str(tmp_path / "results.json"),
-            "batches": [[m.id for m in b] for b in batches(ms, grader_marks())]}
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    p = subprocess.run(["/usr/bin/python3", "-m", "pytest", "grade", "--lab", str(lab), "-n", "0",
-                        "-p", "mutantrun", "--mutant-plan", str(tmp_path / "plan.json"),
-                        "-p", "no:cacheprovider", "-q"], cwd=tree, capture_output=True,
-                       text=True, stdin=subprocess.DEVNULL, timeout=1500,
-                       env=dict(os.environ, PYTHONPATH=str(tree / "grade")))
-    assert (tmp_path / "results.json").exists(), "the mutant session did not finish:\n" + (
-        p.stdout + p.stderr)[-4000:]
-    results = json.loads((tmp_path / "results.json").read_text())
+    results, output = mutantrun.grade(str(tmp_path), lab, [[m.id for m in b] for b in
+                                                            batches(ms, grader_marks())])
+    assert results is not None, "the mutant session did not finish:\n" + output[-4000:]
     missed = []
     for m in ms:
-        got = results.get(m.id, {})
+        if m.id not in results:
+            missed.append("%s: not graded: the session ended before its batch:\n%s"
+                          % (m.id, output[-2000:]))
+            continue
+        got = results[m.id]
         if "build" in got:
             missed.append("%s does not build (a mutant must: students' mistakes compile):\n%s"
                           % (m.id, got["build"]))

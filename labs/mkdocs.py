@@ -23,6 +23,7 @@ import collections
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,7 @@ def graders():
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         p = subprocess.run([sys.executable, "-m", "pytest", "grade", "--collect-only", "-q",
                             "-n", "0", "--lab", "all", "--list-graders", out.name], cwd=ROOT,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=300)
         if p.returncode != 0:
             sys.exit("mkdocs: collecting the graders failed:\n" + p.stdout[-3000:] + p.stderr)
         return json.load(open(out.name))
@@ -80,10 +81,20 @@ def write_grading(text, lab, collected):
 
 
 def boot_output(kargs):
-    p = subprocess.run(["make", "-s", "qemu-nox", "BOOT=direct", "CPUS=1", "DISK=",
-                        "KARGS=%s monitor=off" % kargs], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
-    return p.stdout.replace("\r\n", "\n").splitlines()
+    """The serial output of a direct boot with these kernel arguments (no
+    disk, no network card), bounded: make and its QEMU are stopped after
+    120 s."""
+    p = subprocess.Popen(["make", "-s", "qemu-nox", "BOOT=direct", "CPUS=1", "DISK=", "NET=none",
+                          "KARGS=%s monitor=off" % kargs], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        sys.exit("mkdocs: make qemu-nox KARGS='%s' did not finish in 120 s" % kargs)
+    return out.replace("\r\n", "\n").splitlines()
 
 
 def masked(line):
