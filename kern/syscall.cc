@@ -627,8 +627,13 @@ syscall(uint64_t num, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64
 		break;		// nobody is calling: lab 4's receive
 	case SYS_ipc_try_send: {
 		Env *e;
-		if (envid2env(static_cast<envid_t>(a1), &e, false) == 0 && e->env_ipc_recving &&
-		    ipc_refuses(e, curenv))
+		if (envid2env(static_cast<envid_t>(a1), &e, false) != 0)
+			break;
+		// A sender is never receiving: a send to itself (envid 0 names
+		// the caller) would be retried for ever. ipc_send says so.
+		if (e == curenv)
+			return -E_INVAL;
+		if (e->env_ipc_recving && ipc_refuses(e, curenv))
 			return -E_IPC_NOT_RECV;
 		break;
 	}
