@@ -42,6 +42,15 @@ if "LWIP_DSC_DIR" not in os.environ and os.path.isdir(_LWIP_SRC):
 # labs/mkdocs.py and host/capture.py all boot through here.)
 os.environ.setdefault("NET", "none")
 
+# The trees the tests build (stub checks, mutants, the course clone, the
+# autograder's submissions) compile mostly the same files: they share one
+# compiler cache (make's COMPILE_CACHE), keyed by content, with paths
+# relative to each tree's root (the debug info's build folder is whichever
+# tree compiled a file first). A build of this tree by hand never uses it.
+if shutil.which("ccache") and "COMPILE_CACHE" not in os.environ:
+    os.environ.update(COMPILE_CACHE="ccache", CCACHE_BASEDIR="/", CCACHE_NOHASHDIR="1",
+                      CCACHE_DIR=os.path.join(ROOT, "obj", "ccache"), CCACHE_MAXSIZE="2G")
+
 # SMPJOS_QEMU: the QEMU every boot uses (make's QEMU=: a command or an
 # unpacked folder), when not the system's. Its logs go in a folder of
 # their own, so that the same test on two QEMUs keeps both.
