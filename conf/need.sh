@@ -3,10 +3,11 @@
 # installed. As root (or with password-less sudo) it installs what is
 # missing; otherwise it stops and prints the exact apt-get line to run.
 #   build: compiler and binutils     qemu: QEMU and its firmware
-#   iso:   GRUB and grub-mkrescue    test: pytest, plugins, ccache   gdb: gdb
+#   iso:   GRUB and grub-mkrescue    test: pytest and plugins   gdb: gdb
 #   uefi:  OVMF and GRUB's EFI platform (FIRMWARE=uefi)
 #   display: a virtual X server, xwd and QEMU's GTK window (the UEFI tests)
 #   timeline: matplotlib (make timeline draws with it)
+#   cache: ccache, for the trees make test builds (make grade does without)
 #   lwip:  apt-get and dpkg-source, which fetch lwIP's source (lab 6)
 #   host:  GoogleTest, clang and libFuzzer (host tests and fuzzers)
 set -u
@@ -46,7 +47,8 @@ for group in "$@"; do
 		need_cmd /usr/bin/python3 python3
 		need_py pytest python3-pytest
 		need_py xdist python3-pytest-xdist
-		need_py pytest_timeout python3-pytest-timeout
+		need_py pytest_timeout python3-pytest-timeout ;;
+	cache)
 		need_cmd ccache ccache ;;
 	gdb)
 		need_cmd gdb gdb ;;
