@@ -51,7 +51,11 @@ def test_free_pages_fit_memory_size(mem, mib):
     ram_pages = mib * 256
     # The memory map finds all of the RAM QEMU was given, but for at most
     # 1 MiB of holes and firmware areas.
-    usable_k = int(r.first(r"^Memory map: \d+K of usable RAM").split()[2][:-1])
+    usable = r.first(r"^Memory map: \d+K of usable RAM")
+    alloc = r.first(r"^boot_alloc: .*-0x[0-9a-f]+\]")
+    assert usable and alloc, r.explain("no 'Memory map: NK of usable RAM' line, or no "
+                                       "'boot_alloc: name [start-end], ...' line")
+    usable_k = int(usable.split()[2][:-1])
     assert mib * 1024 - 1024 <= usable_k <= mib * 1024, r.explain(
         "%dK of usable RAM in the memory map of -m %s" % (usable_k, mem))
     # Free pages: all of the usable RAM but what the kernel took before its
@@ -60,7 +64,7 @@ def test_free_pages_fit_memory_size(mem, mib):
     # after (page tables, at most one per 512 pages, and a few more). The
     # kernel's size does not matter: it grows with the labs.
     footprint = max(int(end, 16) for end in re.findall(
-        r"-0x([0-9a-f]+)\]", r.first(r"^boot_alloc: .*"))) // 4096 + 1
+        r"-0x([0-9a-f]+)\]", alloc)) // 4096 + 1
     floor = usable_k // 4 - footprint - ram_pages // 512 - 64
     assert free <= min(ram_pages, usable_k // 4), r.explain(
         "%d free pages exceed the usable RAM of -m %s (%d pages)" % (free, mem, usable_k // 4))
